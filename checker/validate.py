@@ -1,0 +1,133 @@
+"""Check typed tables against their specs with pandera, and split clean rows from rejected.
+
+The pandera schema is built from the YAML spec (schemas.py). It runs on an eager polars
+DataFrame with validation depth SCHEMA_AND_DATA, so the value checks (ranges,
+enumerations, uniqueness, date order) really read the data; on a LazyFrame pandera would
+check only the column types.
+
+A row that fails any check is rejected whole and listed once per failed check; it takes
+no part in the measures.
+"""
+
+from dataclasses import dataclass
+
+import pandera.polars as pa
+import polars as pl
+from pandera.config import ValidationDepth, config_context
+
+from checker.load import ROW, RawTable
+from checker.parse import REJECTION_SCHEMA, parse_table
+from checker.schemas import ColumnSpec, TableSpec
+
+
+@dataclass
+class CheckedTable:
+    raw: RawTable
+    clean: pl.DataFrame  # typed rows that passed every check
+    rejections: pl.DataFrame  # file, row, column, check, value
+
+    @property
+    def rows_rejected(self) -> int:
+        return self.rejections.get_column("row").n_unique()
+
+
+def check_table(raw: RawTable, referenced: pl.DataFrame | None = None) -> CheckedTable:
+    """Parse and validate one table; `referenced` is the clean table its keys must exist in.
+
+    Rows with a cell of the wrong type still go through the value checks (that cell then
+    reads as empty), so a row's every problem is listed, and a duplicate key is caught
+    even when its twin has a typo elsewhere. The empty-cell complaint about a cell that
+    was already listed as the wrong type is dropped as noise.
+    """
+    typed, type_rejections = parse_table(raw)
+    value_rejections = _run_pandera(build_schema(raw.spec), typed, raw.file).join(
+        type_rejections.select("row", "column"), on=["row", "column"], how="anti"
+    )
+    rejections = [type_rejections, value_rejections]
+    if referenced is not None and raw.spec.references:
+        rejections.append(_missing_references(raw, typed, referenced))
+    rejected = pl.concat(rejections).sort("row", "column")
+    return CheckedTable(raw, _without_rows(typed, rejected), rejected)
+
+
+def _without_rows(frame: pl.DataFrame, rejections: pl.DataFrame) -> pl.DataFrame:
+    rejected_rows = rejections.select(pl.col("row").alias(ROW)).unique()
+    return frame.join(rejected_rows, on=ROW, how="anti")
+
+
+def build_schema(spec: TableSpec) -> pa.DataFrameSchema:
+    columns = {c.name: pa.Column(c.dtype, checks=_checks(c), nullable=c.nullable) for c in spec.columns}
+    return pa.DataFrameSchema(
+        columns, unique=list(spec.unique) or None, report_duplicates="all", name=spec.name
+    )
+
+
+def _checks(column: ColumnSpec) -> list[pa.Check]:
+    checks = []
+    if column.values:
+        checks.append(pa.Check.isin(column.values))
+    if column.min is not None:
+        checks.append(pa.Check.ge(column.min))
+    if column.max is not None:
+        checks.append(pa.Check.le(column.max))
+    if column.pattern:
+        checks.append(pa.Check.str_matches(column.pattern))
+    if column.not_before:
+        checks.append(_not_before(column.name, column.not_before))
+    return checks
+
+
+def _not_before(name: str, earlier: str) -> pa.Check:
+    def in_order(data: pa.PolarsData) -> pl.LazyFrame:
+        later = pl.col(data.key)
+        return data.lazyframe.select(
+            later.is_null() | pl.col(earlier).is_null() | (later >= pl.col(earlier))
+        )
+
+    return pa.Check(in_order, name=f"not before {earlier}")
+
+
+def _run_pandera(schema: pa.DataFrameSchema, typed: pl.DataFrame, file: str) -> pl.DataFrame:
+    try:
+        with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
+            schema.validate(typed, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        return _to_rejections(errors.failure_cases, typed, schema, file)
+    return pl.DataFrame(schema=REJECTION_SCHEMA)
+
+
+def _to_rejections(
+    cases: pl.DataFrame, typed: pl.DataFrame, schema: pa.DataFrameSchema, file: str
+) -> pl.DataFrame:
+    rows = typed.get_column(ROW)
+    unique_columns = "+".join(schema.unique or [])
+    records = []
+    for case in cases.filter(pl.col("index").is_not_null()).iter_rows(named=True):
+        index = case["index"]
+        is_unique_check = case["check"] == "multiple_fields_uniqueness"
+        column = unique_columns if is_unique_check else case["column"]
+        check = "unique" if is_unique_check else _check_label(case["check"])
+        value = _unique_value(typed, schema, index) if is_unique_check else case["failure_case"]
+        records.append((file, rows[index], column, check, value))
+    return pl.DataFrame(records, schema=REJECTION_SCHEMA, orient="row")
+
+
+def _unique_value(typed: pl.DataFrame, schema: pa.DataFrameSchema, index: int) -> str:
+    return "/".join(str(typed.get_column(c)[index]) for c in schema.unique)
+
+
+def _check_label(check: str) -> str:
+    return "required (empty cell)" if check == "not_nullable" else check
+
+
+def _missing_references(raw: RawTable, typed: pl.DataFrame, referenced: pl.DataFrame) -> pl.DataFrame:
+    keys = raw.spec.references["columns"]
+    target = raw.spec.references["table"]
+    orphans = typed.join(referenced.select(keys).unique(), on=keys, how="anti", nulls_equal=False)
+    return orphans.select(
+        pl.lit(raw.file).alias("file"),
+        pl.col(ROW).alias("row"),
+        pl.lit("+".join(keys)).alias("column"),
+        pl.lit(f"not found among the checked {target}").alias("check"),
+        pl.concat_str([pl.col(k).cast(pl.String) for k in keys], separator="/").alias("value"),
+    ).cast(REJECTION_SCHEMA)

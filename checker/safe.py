@@ -1,10 +1,9 @@
-"""Guards for values that come from the extract and leave the tool as paths or cells."""
+"""Guards for values that come from the extract and leave the tool as file paths."""
 
 import hashlib
 import re
 
 _PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_filename(name: str) -> str:
@@ -19,13 +18,3 @@ def safe_filename(name: str) -> str:
     slug = re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_")[:40] or "id"
     digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:10]
     return f"{slug}-{digest}"
-
-
-def neutralise_cell(value: object) -> object:
-    """Stop a spreadsheet from running a cell as a formula (CSV injection).
-
-    Numbers are left alone: a negative amount is data, not a formula.
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value

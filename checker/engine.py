@@ -1,0 +1,174 @@
+"""Run rules in DuckDB over the checked tables and turn their results into findings.
+
+The engine loads the clean tables, builds the shared facts (rules/definitions.yaml)
+once, then for each rule runs its SQL with the parameters bound (never formatted into
+the text) and judges each subject's metric with the one shared comparison
+(thresholds.py).
+
+SQL contract of a rule's metric query, one row per subject:
+  institution_id, metric (NULL = not applicable), threshold,
+  optional warn_metric / warn_threshold (same comparison; failing only these gives warn),
+  optional not_applicable_reason; every other column goes into the finding's details.
+Its exceptions query returns the offending rows with an institution_id column; they are
+kept for findings that breach or warn.
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import duckdb
+import polars as pl
+
+from checker.findings import Finding
+from checker.rules import Definitions, Rule
+from checker.thresholds import TOLERANCE, within
+
+_PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_CONTRACT_COLUMNS = {
+    "institution_id", "metric", "threshold", "warn_metric", "warn_threshold",
+    "not_applicable_reason",
+}
+OPTIONAL_TABLES = ("baseline", "fees", "guarantees")
+
+
+@dataclass
+class RuleResult:
+    findings: list[Finding]
+    exceptions: dict[str, pl.DataFrame] = field(default_factory=dict)  # by institution_id
+
+
+class RuleEngine:
+    def __init__(
+        self,
+        tables: dict[str, pl.DataFrame],
+        present: set[str],
+        definitions: Definitions,
+        lang: str = "zh",
+        threads: int | None = None,
+    ):
+        self.present = present
+        self.lang = lang
+        self.connection = duckdb.connect(config={"threads": threads} if threads else {})
+        for name, frame in tables.items():
+            self.connection.register(name, frame)
+        self.context = {"comparison_tolerance": TOLERANCE} | {
+            f"{name}_present": name in present for name in OPTIONAL_TABLES
+        }
+        self.definition_values = definitions.parameter_values()
+        for statement in definitions.facts_sql:
+            self._execute(statement, self.definition_values)
+        self.subjects = {
+            "institution": self._names("SELECT * FROM institutions ORDER BY 1"),
+            "government_guarantor": self._names("SELECT * FROM government_guarantors ORDER BY 1"),
+        }
+
+    def run(self, rule: Rule) -> RuleResult:
+        subjects = self.subjects[rule.subject]
+        missing = [t for t in rule.requires if t not in self.present]
+        if missing:
+            reason = f"needs the {missing[0]} table, which the extract does not have"
+            return RuleResult([self._finding(rule, sid, "not_applicable", reason) for sid in subjects])
+        values = self.definition_values | rule.parameter_values()
+        try:
+            if rule.setup_sql:
+                self._execute(rule.setup_sql, values)
+            rows = self._rows(rule.metric_sql, values)
+            exceptions = self._exceptions(rule, values)
+        except duckdb.Error as error:
+            reason = f"rule failed: {str(error).splitlines()[0]}"
+            return RuleResult([self._finding(rule, sid, "error", reason) for sid in subjects])
+        findings = [self._judge(rule, sid, rows.get(sid)) for sid in subjects]
+        kept = {
+            f.institution_id: exceptions[f.institution_id]
+            for f in findings
+            if f.status in ("breach", "warn") and f.institution_id in exceptions
+        }
+        for finding in findings:
+            finding.exceptions = kept[finding.institution_id].height if finding.institution_id in kept else 0
+        return RuleResult(findings, kept)
+
+    def _judge(self, rule: Rule, subject_id: str, row: dict | None) -> Finding:
+        if row is None:
+            return self._finding(rule, subject_id, "not_applicable", "nothing to measure")
+        metric, threshold = row["metric"], row["threshold"]
+        details = {k: v for k, v in row.items() if k not in _CONTRACT_COLUMNS}
+        if metric is None or threshold is None:
+            reason = row.get("not_applicable_reason") or "nothing to measure"
+            return self._finding(rule, subject_id, "not_applicable", reason, details=details)
+        if not within(rule.comparison, metric, threshold):
+            status = rule.severity
+        elif row.get("warn_metric") is not None and not within(
+            rule.comparison, row["warn_metric"], row["warn_threshold"]
+        ):
+            status = "warn"
+        else:
+            status = "pass"
+        message = _message(rule, self.lang, metric, threshold, details)
+        return self._finding(rule, subject_id, status, message, metric, threshold, details)
+
+    def _finding(self, rule, subject_id, status, message, metric=None, threshold=None, details=None):
+        return Finding(
+            institution_id=subject_id,
+            institution_name=self.subjects[rule.subject][subject_id],
+            rule_id=rule.id,
+            rule_version=rule.version,
+            status=status,
+            metric=metric,
+            threshold=threshold,
+            unit=rule.unit,
+            exceptions=0,
+            message=message,
+            source=dict(rule.source),
+            details=details or {},
+        )
+
+    def _exceptions(self, rule: Rule, values: dict) -> dict[str, pl.DataFrame]:
+        if not rule.exceptions_sql:
+            return {}
+        query = rule.exceptions_sql
+        relation = self.connection.sql(query, params=self._bindings(query, values))
+        frame = pl.from_arrow(relation.to_arrow_table())
+        return {key[0]: part for key, part in frame.partition_by("institution_id", as_dict=True).items()}
+
+    def _rows(self, sql: str, values: dict) -> dict[str, dict]:
+        cursor = self._execute(sql, values)
+        names = [d[0] for d in cursor.description]
+        rows = {}
+        for record in cursor.fetchall():
+            row = {name: _plain(value) for name, value in zip(names, record, strict=True)}
+            rows[row["institution_id"]] = row
+        return rows
+
+    def _names(self, sql: str) -> dict[str, str]:
+        return dict(self.connection.execute(sql).fetchall())
+
+    def _execute(self, sql: str, values: dict | None = None):
+        return self.connection.execute(sql, self._bindings(sql, values))
+
+    def _bindings(self, sql: str, values: dict | None) -> dict:
+        """The values of exactly the $parameters the statement names (DuckDB refuses extras)."""
+        available = (values or {}) | self.context
+        wanted = set(_PARAMETER.findall(sql))
+        unknown = wanted - set(available)
+        if unknown:
+            raise duckdb.BinderException(f"unknown parameter ${sorted(unknown)[0]}")
+        return {name: available[name] for name in wanted}
+
+
+def _message(rule: Rule, lang: str, metric, threshold, details: dict) -> str:
+    template = rule.message.get(lang) or rule.message.get("en", "")
+    try:
+        return template.format(metric=metric, threshold=threshold, **details)
+    except (KeyError, ValueError, TypeError):
+        return f"{metric} vs {threshold} ({rule.unit})"
+
+
+def _plain(value):
+    """DuckDB values as JSON-friendly Python values."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value

@@ -1,0 +1,132 @@
+"""One check run: load -> validate -> rules, returning plain data for output and render.
+
+No file is written here; output.py writes what this returns.
+"""
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from checker import __version__
+from checker.engine import OPTIONAL_TABLES, RuleEngine
+from checker.errors import InputError
+from checker.findings import Finding
+from checker.load import ROW, find_tables, read_table
+from checker.parse import REJECTION_SCHEMA
+from checker.rules import Rule, load_definitions, load_profile, load_rules
+from checker.schemas import SchemaSet, TableSpec, load_schemas
+from checker.validate import CheckedTable, check_table
+
+
+@dataclass
+class InputSummary:
+    table: str
+    path: str
+    sha256: str
+    rows: int
+    rows_checked: int
+    rows_rejected: int
+    ignored_columns: list[str]
+
+
+@dataclass
+class CheckResult:
+    as_of_date: str | None
+    profile: str
+    started_at: str
+    tool_version: str
+    inputs: list[InputSummary]
+    rejections: pl.DataFrame
+    rules: list[Rule]
+    findings: list[Finding]
+    exceptions: dict[tuple[str, str], pl.DataFrame]  # (institution_id, rule_id) -> rows
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(i.rows_rejected for i in self.inputs)
+
+
+def run_check(
+    extract_dir: Path, profile: str = "national", lang: str = "zh", threads: int | None = None
+) -> CheckResult:
+    started_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    rules = load_profile(profile, load_rules())
+    definitions = load_definitions()
+    schemas = load_schemas()
+
+    checked = _check_tables(extract_dir, schemas)
+    as_of_date = _as_of_date(checked["loans"])
+    timings["load_and_validate"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    frames = {name: _clean_or_empty(schemas[name], checked.get(name)) for name in _table_names(schemas)}
+    engine = RuleEngine(frames, set(checked), definitions, lang=lang, threads=threads)
+    findings, exceptions = [], {}
+    for rule in rules:
+        result = engine.run(rule)
+        findings.extend(result.findings)
+        exceptions.update({(sid, rule.id): rows for sid, rows in result.exceptions.items()})
+    timings["rules"] = time.perf_counter() - clock
+
+    findings.sort(key=lambda f: (f.institution_id, [r.id for r in rules].index(f.rule_id)))
+    return CheckResult(
+        as_of_date=as_of_date,
+        profile=profile,
+        started_at=started_at,
+        tool_version=__version__,
+        inputs=[_summary(table) for table in checked.values()],
+        rejections=pl.concat([t.rejections for t in checked.values()]).cast(REJECTION_SCHEMA),
+        rules=rules,
+        findings=findings,
+        exceptions=exceptions,
+        timings=timings,
+    )
+
+
+def _check_tables(extract_dir: Path, schemas: SchemaSet) -> dict[str, CheckedTable]:
+    """Read every table before checking any, so an unreadable file stops the run early."""
+    files = find_tables(extract_dir, schemas)
+    raw = {name: read_table(schemas[name], path) for name, path in files.items()}
+    checked = {"loans": check_table(raw["loans"])}
+    for name, table in raw.items():
+        if name != "loans":
+            references = table.spec.references
+            target = checked[references["table"]].clean if references else None
+            checked[name] = check_table(table, referenced=target)
+    return checked
+
+
+def _table_names(schemas: SchemaSet) -> list[str]:
+    return ["loans", *[name for name in OPTIONAL_TABLES if name in schemas.tables]]
+
+
+def _clean_or_empty(spec: TableSpec, table: CheckedTable | None) -> pl.DataFrame:
+    if table is not None:
+        return table.clean
+    return pl.DataFrame(schema={ROW: pl.Int64(), **spec.polars_schema()})
+
+
+def _as_of_date(loans: CheckedTable) -> str | None:
+    dates = loans.clean.get_column("as_of_date").unique().drop_nulls().sort()
+    if dates.len() > 1:
+        shown = ", ".join(str(d) for d in dates.head(5))
+        raise InputError(loans.raw.file, f"holds several as-of dates ({shown}); one extract is one date")
+    return str(dates[0]) if dates.len() else None
+
+
+def _summary(table: CheckedTable) -> InputSummary:
+    return InputSummary(
+        table=table.raw.spec.name,
+        path=table.raw.file,
+        sha256=table.raw.sha256,
+        rows=table.raw.rows,
+        rows_checked=table.clean.height,
+        rows_rejected=table.rows_rejected,
+        ignored_columns=table.raw.ignored_columns,
+    )

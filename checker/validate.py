@@ -40,7 +40,7 @@ def check_table(raw: RawTable, referenced: pl.DataFrame | None = None) -> Checke
     was already listed as the wrong type is dropped as noise.
     """
     typed, type_rejections = parse_table(raw)
-    value_rejections = _run_pandera(build_schema(raw.spec), typed, raw.file).join(
+    value_rejections = _run_pandera(build_schema(raw.spec), typed, raw).join(
         type_rejections.select("row", "column"), on=["row", "column"], how="anti"
     )
     rejections = [type_rejections, value_rejections]
@@ -87,37 +87,50 @@ def _not_before(name: str, earlier: str) -> pa.Check:
     return pa.Check(in_order, name=f"not before {earlier}")
 
 
-def _run_pandera(schema: pa.DataFrameSchema, typed: pl.DataFrame, file: str) -> pl.DataFrame:
+def _run_pandera(schema: pa.DataFrameSchema, typed: pl.DataFrame, raw: RawTable) -> pl.DataFrame:
     try:
         with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
             schema.validate(typed, lazy=True)
     except pa.errors.SchemaErrors as errors:
-        return _to_rejections(errors.failure_cases, typed, schema, file)
+        return _to_rejections(errors.failure_cases, raw)
     return pl.DataFrame(schema=REJECTION_SCHEMA)
 
 
-def _to_rejections(
-    cases: pl.DataFrame, typed: pl.DataFrame, schema: pa.DataFrameSchema, file: str
-) -> pl.DataFrame:
-    rows = typed.get_column(ROW)
-    unique_columns = "+".join(schema.unique or [])
+def _to_rejections(cases: pl.DataFrame, raw: RawTable) -> pl.DataFrame:
+    """pandera's failure cases as rejections, with each value as the file wrote it.
+
+    typed and raw.frame hold the same rows in the same order, so pandera's row index
+    finds the original text.
+    """
+    columns = {c.name: c for c in raw.spec.columns}
+    key = list(raw.spec.unique)
     records = []
     for case in cases.filter(pl.col("index").is_not_null()).iter_rows(named=True):
         index = case["index"]
-        is_unique_check = case["check"] == "multiple_fields_uniqueness"
-        column = unique_columns if is_unique_check else case["column"]
-        check = "unique" if is_unique_check else _check_label(case["check"])
-        value = _unique_value(typed, schema, index) if is_unique_check else case["failure_case"]
-        records.append((file, rows[index], column, check, value))
+        if case["check"] == "multiple_fields_uniqueness":
+            column, check = "+".join(key), "unique"
+            value = "/".join(str(raw.frame.get_column(c)[index]) for c in key)
+        else:
+            column = case["column"]
+            check = _check_label(case["check"], columns[column])
+            value = raw.frame.get_column(column)[index] if column in raw.frame.columns else None
+        records.append((raw.file, raw.frame.get_column(ROW)[index], column, check, value))
     return pl.DataFrame(records, schema=REJECTION_SCHEMA, orient="row")
 
 
-def _unique_value(typed: pl.DataFrame, schema: pa.DataFrameSchema, index: int) -> str:
-    return "/".join(str(typed.get_column(c)[index]) for c in schema.unique)
-
-
-def _check_label(check: str) -> str:
-    return "required (empty cell)" if check == "not_nullable" else check
+def _check_label(check: str, column: ColumnSpec) -> str:
+    """Say which rule the value broke in the spec's own terms, not pandera's."""
+    if check == "not_nullable":
+        return "required (empty cell)"
+    if check.startswith("isin"):
+        return "one of: " + ", ".join(column.values)
+    if check.startswith("greater_than_or_equal_to"):
+        return f">= {column.min:g}"
+    if check.startswith("less_than_or_equal_to"):
+        return f"<= {column.max:g}"
+    if check.startswith("str_matches"):
+        return f"matches {column.pattern}"
+    return check
 
 
 def _missing_references(raw: RawTable, typed: pl.DataFrame, referenced: pl.DataFrame) -> pl.DataFrame:

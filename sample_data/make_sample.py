@@ -2,8 +2,10 @@
 """Write the small sample extract next to this file: loans, baseline, fees, guarantees.
 
 Deterministic (fixed seed, Python 3.11 standard library only): running it again writes the
-same bytes. All institutions, borrowers and guarantors are invented; the figures are built
-so that, under the definitions in DOMAIN.md, the outcome of every core rule is known:
+same bytes. All institutions, borrowers and guarantors are invented. Each bank is drawn
+from its profile in BANKS and redrawn (from the same seeded generator) until its measures,
+computed as DOMAIN.md defines them, land well clear of their thresholds on the intended
+side, so the outcome of every core rule is known:
 
   B001  passes every rule (also with the three invalid demo rows at the end of loans.csv).
   B002  breaches npl-tolerance-private and two-increases-growth; passes the others.
@@ -122,9 +124,15 @@ BANKS = [
 ]  # fmt: skip
 
 # --- names ------------------------------------------------------------------------------------
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘蔡蒋余叶程魏苏吕丁沈姚卢钟江廖邱赖傅严温翁"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙朱胡郭何高林罗郑梁谢宋唐许韩冯"
+    "邓曹彭曾肖田董潘蔡蒋余叶程魏苏吕丁沈姚卢钟江廖邱赖傅严温翁"
+)
 GIVEN = "建国华明丽芳伟强军平勇杰娟敏静秀英玉兰金海春晓志宏文斌辉俊峰燕霞红梅清泉生福荣贵新德永长"
-TRADE = "鑫达宏源恒信嘉禾顺发华兴瑞丰永盛利民金鹏隆天成泰和福联创博远汇通泽荣昌德润佳美新宇益晟锦鸿闽森溪岚"
+TRADE = (
+    "鑫达宏源恒信嘉禾顺发华兴瑞丰永盛利民金鹏隆天成泰和"
+    "福联创博远汇通泽荣昌德润佳美新宇益晟锦鸿闽森溪岚"
+)
 
 # borrower kind -> [(industry, name word, agricultural)]
 INDUSTRIES = {
@@ -290,9 +298,11 @@ def make_borrower(rng: random.Random, names: Names, bank: dict, seq: int, kind: 
         line = rng.randrange(50, 301) * 100_000
     elif kind == "small":
         # about one in eight small firms has a line above 10 million: small, yet not inclusive
-        line = rng.randrange(105, 151) * 100_000 if rng.random() < 0.12 else rng.randrange(
-            100, 1001
-        ) * 10_000
+        line = (
+            rng.randrange(105, 151) * 100_000
+            if rng.random() < 0.12
+            else rng.randrange(100, 1001) * 10_000
+        )
     elif kind == "other":
         line = rng.randrange(10, 151) * 100_000
     else:
@@ -321,9 +331,9 @@ def make_borrower(rng: random.Random, names: Names, bank: dict, seq: int, kind: 
         "line": line_fen,
         "inclusive": inclusive,
         "private": private,
-        "segment": ("PI" if inclusive else "P_only")
-        if private
-        else ("I_only" if inclusive else "O"),
+        "segment": {(True, True): "PI", (True, False): "P_only", (False, True): "I_only"}.get(
+            (private, inclusive), "O"
+        ),
         "base_rate": base_rate,
         "status": "continuing",
         "loans": [],
@@ -389,18 +399,21 @@ def make_loans(rng: random.Random, b: dict) -> None:
         ]
     utilisation = rng.uniform(0.45, 0.8)
     weights = [rng.uniform(0.5, 1.5) for _ in statuses]
-    for status, w in zip(statuses, weights):
+    for status, w in zip(statuses, weights, strict=True):
         purpose, term = loan_terms(rng, b)
         share = utilisation * w / sum(weights)
         balance = b["line"] * share
         # bullet working-capital loans in round thousands; amortising ones to the fen
-        balance = int(balance // 100_000 * 100_000) if purpose == "working_capital" else int(
-            balance // 100 * 100 + rng.randrange(0, 100)
+        balance = (
+            int(balance // 100_000 * 100_000)
+            if purpose == "working_capital"
+            else int(balance // 100 * 100 + rng.randrange(0, 100))
         )
+        trade_finance = b["kind"] in ("large", "medium") and rng.random() < 0.06
         b["loans"].append(
             {
                 "status": status,
-                "kind": "loan",
+                "loan_kind": "other" if trade_finance else "loan",
                 "purpose": purpose,
                 "term": term,
                 "balance": max(balance, 5_000_000),  # at least 50,000 yuan
@@ -481,9 +494,7 @@ def set_dates(rng: random.Random, loan: dict) -> None:
 def set_baseline(rng: random.Random, loan: dict) -> None:
     """Year-start balance and classification of a continuing loan."""
     if loan["classification"] in ("substandard", "doubtful", "loss"):
-        loan["base_balance"] = loan["balance"] + rng.choice([0, 0, 1]) * int(
-            loan["balance"] * 0.03
-        )
+        loan["base_balance"] = loan["balance"] + rng.choice([0, 0, 1]) * int(loan["balance"] * 0.03)
     elif loan["purpose"] == "working_capital":
         loan["base_balance"] = loan["balance"]
     else:  # amortising: higher at year-start
@@ -548,11 +559,14 @@ def add_bills(rng: random.Random, borrowers: list[dict]) -> None:
         if b["status"] == "continuing" and b["kind"] in ("large", "medium", "small")
     ]
     rng.shuffle(firms)
-    for b, status in zip(firms, ["new"] * 4 + ["repaid"] * 3):
+    for b, status in zip(firms, ["new"] * 4 + ["repaid"] * 3, strict=False):
         if status == "new":  # on the books now, not at year-start
-            used = sum(loan["balance"] for loan in b["loans"] if loan["status"] != "repaid")
+            held = [loan["balance"] for loan in b["loans"] if loan["status"] != "repaid"]
         else:  # on the books at year-start, discharged since
-            used = sum(loan["base_balance"] for loan in b["loans"] if loan["status"] != "new")
+            held = [loan["base_balance"] for loan in b["loans"] if loan["status"] != "new"]
+        if len(held) >= 3:  # three loans a borrower at most
+            continue
+        used = sum(held)
         room = int(0.9 * b["line"]) - used
         amount = min(room, int(b["line"] * rng.uniform(0.1, 0.3))) // 1_000_000 * 1_000_000
         if amount < 20_000_000:  # under 200,000 yuan: no bill here
@@ -565,7 +579,7 @@ def add_bills(rng: random.Random, borrowers: list[dict]) -> None:
             start = random_day(rng, add_months(date(2025, 1, 2), -term), YEAR_START)
         b["loans"].append(
             {
-                "status": status, "kind": "bill_discount", "purpose": "working_capital",
+                "status": status, "loan_kind": "bill_discount", "purpose": "working_capital",
                 "term": term, "balance": amount, "base_balance": amount,
                 "classification": "normal", "overdue": 0, "base_classification": "normal",
                 "base_overdue": 0, "guarantee_mode": "pledge",
@@ -587,7 +601,7 @@ def decorate(rng: random.Random, bank: dict, borrowers: list[dict]) -> None:
             if (
                 b["inclusive"]
                 and loan["purpose"] == "working_capital"
-                and loan["kind"] == "loan"
+                and loan["loan_kind"] == "loan"
                 and loan["status"] == "continuing"
                 and loan["classification"] == "normal"
                 and rng.random() < 0.12
@@ -600,7 +614,7 @@ def decorate(rng: random.Random, bank: dict, borrowers: list[dict]) -> None:
             loan
             for b in borrowers
             for loan in b["loans"]
-            if loan["status"] == "new" and loan["kind"] == "loan"
+            if loan["status"] == "new" and loan["loan_kind"] == "loan"
         ]
         for loan in rng.sample(fresh, 3):
             loan["disclosure"] = False
@@ -636,7 +650,7 @@ def loan_row(bank: dict, b: dict, loan: dict, as_of: date) -> dict:
         "purpose": loan["purpose"],
         "renewal_without_repayment": boolean(loan["renewal"]),
         "guarantee_mode": loan["guarantee_mode"],
-        "loan_kind": loan["kind"],
+        "loan_kind": loan["loan_kind"],
         "is_syndicated": boolean(loan["syndicated"]),
         "is_first_loan": boolean(loan["first_loan"]),
         "is_agricultural": boolean(b["agricultural"]),
@@ -689,7 +703,7 @@ def bank_metrics(borrowers: list[dict]) -> dict:
         return [
             (b, loan)
             for b, loan in rows
-            if loan["kind"] != "bill_discount" and (b["inclusive"] or not inclusive_only)
+            if loan["loan_kind"] != "bill_discount" and (b["inclusive"] or not inclusive_only)
         ]
 
     def borrowers_with_balance(rows, field) -> int:
@@ -743,7 +757,7 @@ def make_fees(rng: random.Random, bank: dict, borrowers: list[dict]) -> list[dic
             (b, loan)
             for b in borrowers
             for loan in b["loans"]
-            if loan["status"] != "repaid" and loan["kind"] == "loan" and pred(b, loan)
+            if loan["status"] != "repaid" and loan["loan_kind"] == "loan" and pred(b, loan)
         ]
         rng.shuffle(found)
         return found
@@ -768,17 +782,17 @@ def make_fees(rng: random.Random, bank: dict, borrowers: list[dict]) -> list[dic
         fee(loan, "appraisal", rng.randrange(10, 61) * 100, "lender")
         fee(loan, "registration", 550 if b["type"] == "enterprise" else 80,
             "lender" if b["inclusive"] else "borrower")  # fmt: skip
-    for b, loan in mortgaged[8:13]:
+    for _, loan in mortgaged[8:13]:
         fee(loan, "insurance", rng.randrange(6, 31) * 100, "borrower")
     big = current(lambda b, loan: b["kind"] == "large" and not loan["syndicated"])
-    for b, loan in big[:2]:
+    for _, loan in big[:2]:
         fee(loan, "commitment", round(loan["balance"] / 100 * 0.0025, -2), "borrower")
-    b, loan = big[2]
+    _, loan = big[2]
     fee(loan, "financial_advisory", rng.randrange(5, 21) * 10_000, "borrower")
     syndicated = current(lambda b, loan: loan["syndicated"])
-    for b, loan in syndicated[:1]:
+    for _, loan in syndicated[:1]:
         fee(loan, "fund_management", round(loan["balance"] / 100 * 0.001, -2), "borrower")
-    for b, loan in current(lambda b, loan: b["type"] == "enterprise")[:2]:
+    for _, loan in current(lambda b, loan: b["type"] == "enterprise")[:2]:
         fee(loan, "other", rng.randrange(2, 11) * 100, "lender")  # notarisation, paid by the bank
 
     inclusive = current(lambda b, loan: b["inclusive"] and not loan["syndicated"])
@@ -839,34 +853,72 @@ def make_guarantees(rng: random.Random, banks: list[tuple[dict, list[dict]]]) ->
             }
         )
 
+    def half(amount: int) -> int:
+        """A re-guarantee covers half the original guarantee (the risk it assumes)."""
+        return amount // 2 // 1_000_000 * 1_000_000
+
     def take(pool, n):
         taken, pool[:] = pool[:n], pool[n:]
         return taken
 
+    def take_capped(pool):
+        """One small-micro or agricultural borrower: a contract the fee caps apply to."""
+        found = next(c for c in pool if capped(c[0]["size"] or "micro", c[0]["agricultural"]))
+        pool.remove(found)
+        return found
+
     # G001: government, every contract within its cap, average well below 1%
     for b, amount in take(small, 22):
-        contract(0, b, "direct", amount, rng.choice([0.5, 0.6, 0.7, 0.8, 0.8, 0.9]))
+        contract(0, b, "direct", amount, rng.choice([0.5, 0.6, 0.7, 0.75, 0.8, 0.8]))
     for b, amount in take(big, 3):
         contract(0, b, "direct", amount, rng.choice([0.8, 1.0, 1.2]))
     for b, amount in take(small, 5):
-        contract(0, b, "reguarantee", amount // 2 // 1_000_000 * 1_000_000, rng.choice([0.1, 0.15, 0.2]))
+        contract(0, b, "reguarantee", half(amount), rng.choice([0.1, 0.15, 0.18]))
     for b, amount in take(big, 1):
         contract(0, b, "reguarantee", amount, 0.35)
     # G002: government, average above 1%, two contracts above their caps
     for b, amount in take(big, 3):
-        contract(1, b, "direct", amount, rng.choice([1.3, 1.4]))
+        contract(1, b, "direct", amount, rng.choice([1.25, 1.35]))
     for b, amount in take(small, 8):
-        contract(1, b, "direct", amount, rng.choice([0.8, 0.9]))
-    b, amount = take(small, 1)[0]
+        contract(1, b, "direct", amount, rng.choice([0.75, 0.8]))
+    b, amount = take_capped(small)
     contract(1, b, "direct", amount, 1.8)  # cap 1.0
     for b, amount in take(small, 2):
-        contract(1, b, "reguarantee", amount // 2 // 1_000_000 * 1_000_000, 0.2)
-    b, amount = take(small, 1)[0]
-    contract(1, b, "reguarantee", amount // 2 // 1_000_000 * 1_000_000, 0.6)  # cap 0.3
+        contract(1, b, "reguarantee", half(amount), 0.15)
+    b, amount = take_capped(small)
+    contract(1, b, "reguarantee", half(amount), 0.6)  # cap 0.3
     # G003: commercial guarantor, market fees, outside the government-guarantor rules
     for b, amount in take(small, 8) + take(big, 2):
         contract(2, b, "direct", amount, rng.choice([1.8, 2.0, 2.2, 2.5, 2.8, 3.0]))
+    check_guarantees(rows)
     return rows
+
+
+def capped(size: str, agricultural: bool) -> bool:
+    return size in ("small", "micro") or agricultural
+
+
+def fee_cap(kind: str, amount_fen: int) -> float:
+    small = amount_fen <= 5_000_000 * 100
+    return (1.0 if small else 1.5) if kind == "direct" else (0.3 if small else 0.5)
+
+
+def check_guarantees(rows: list[dict]) -> None:
+    """G001 clean, G002 two contracts over cap and average over 1%, both well clear."""
+    for guarantor_id, over_cap, average_above in (("G001", 0, False), ("G002", 2, True)):
+        mine = [r for r in rows if r["guarantor_id"] == guarantor_id]
+        over = [
+            r
+            for r in mine
+            if capped(r["borrower_size"], r["is_agricultural"] == "true")
+            and float(r["fee_rate"]) > fee_cap(r["kind"], int(float(r["amount"]) * 100))
+        ]
+        direct = [r for r in mine if r["kind"] == "direct"]
+        average = sum(float(r["amount"]) * float(r["fee_rate"]) for r in direct) / sum(
+            float(r["amount"]) for r in direct
+        )
+        if len(over) != over_cap or not (average >= 1.1 if average_above else average <= 0.9):
+            raise SystemExit(f"{guarantor_id}: {len(over)} over cap, average {average:.3f}")
 
 
 # --- the three invalid demo rows --------------------------------------------------------------
@@ -912,9 +964,12 @@ def main() -> None:
     for bank, borrowers in built:
         now = [(b, loan) for b in borrowers for loan in b["loans"] if loan["status"] != "repaid"]
         then = [(b, loan) for b in borrowers for loan in b["loans"] if loan["status"] != "new"]
-        loans += [loan_row(bank, b, loan, AS_OF) for b, loan in sorted(now, key=lambda x: x[1]["id"])]
+        loans += [
+            loan_row(bank, b, loan, AS_OF) for b, loan in sorted(now, key=lambda x: x[1]["id"])
+        ]
         baseline += [
-            loan_row(bank, b, loan, YEAR_START) for b, loan in sorted(then, key=lambda x: x[1]["id"])
+            loan_row(bank, b, loan, YEAR_START)
+            for b, loan in sorted(then, key=lambda x: x[1]["id"])
         ]
         fees += make_fees(rng, bank, borrowers)
     b001 = built[0][1]
@@ -925,7 +980,8 @@ def main() -> None:
     write_csv("baseline.csv", LOAN_COLUMNS, baseline)
     write_csv("fees.csv", FEE_COLUMNS, fees)
     write_csv("guarantees.csv", GUARANTEE_COLUMNS, guarantees)
-    for name, rows in (("loans", loans), ("baseline", baseline), ("fees", fees), ("guarantees", guarantees)):
+    counts = {"loans": loans, "baseline": baseline, "fees": fees, "guarantees": guarantees}
+    for name, rows in counts.items():
         print(f"{name}.csv: {len(rows)} rows")
 
 

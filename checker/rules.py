@@ -22,6 +22,7 @@ OPTIONAL_KEYS = {"also_cites", "parameters", "setup_sql", "exceptions_sql", "cho
 SEVERITIES = {"breach", "warn"}
 SUBJECTS = {"institution", "government_guarantor"}
 SOURCE_KEYS = {"doc", "clause", "quote"}
+NOT_RULES = {"definitions.yaml", "documents.yaml"}
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def load_rules(folder: Path | None = None) -> dict[str, Rule]:
     folder = folder or data_dir("rules")
     rules = {}
     for path in sorted(folder.glob("*.yaml")):
-        if path.name == "definitions.yaml":
+        if path.name in NOT_RULES:
             continue
         rule = load_rule(path)
         if path.stem != rule.id:
@@ -95,6 +96,11 @@ def load_definitions(folder: Path | None = None) -> Definitions:
     path = (folder or data_dir("rules")) / "definitions.yaml"
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     return Definitions(parameters=raw["parameters"], facts_sql=tuple(raw["facts_sql"]))
+
+
+def load_documents(folder: Path | None = None) -> dict[str, dict]:
+    path = (folder or data_dir("rules")) / "documents.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def load_profile(name: str, rules: dict[str, Rule], folder: Path | None = None) -> list[Rule]:
@@ -117,10 +123,13 @@ def _check_rule(path: Path, raw: dict) -> None:
     missing = sorted(REQUIRED_KEYS - set(raw))
     if missing:
         raise RuleDefinitionError(path.name, f"missing key {missing[0]!r}")
+    documents = load_documents(path.parent) if (path.parent / "documents.yaml").is_file() else None
     for citation in (raw["source"], *raw.get("also_cites", ())):
         absent = sorted(SOURCE_KEYS - set(citation or {}))
         if absent:
             raise RuleDefinitionError(path.name, f"citation without {absent[0]!r}")
+        if documents is not None and citation["doc"] not in documents:
+            raise RuleDefinitionError(path.name, f"cites unknown document {citation['doc']!r}")
     _check_choice(path, "severity", raw["severity"], SEVERITIES)
     _check_choice(path, "subject", raw["subject"], SUBJECTS)
     _check_choice(path, "comparison", raw["comparison"], set(COMPARISONS))

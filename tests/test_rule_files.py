@@ -1,0 +1,70 @@
+"""Every rule file is complete, loads, and cites its clause verbatim."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from checker.errors import RuleDefinitionError
+from checker.rules import load_documents, load_profile, load_rule, load_rules
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO.parent / "shared" / "seeds"
+CASES = REPO / "tests" / "rules" / "cases"
+RULES = load_rules()
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+def test_rule_documents_itself(rule_id):
+    rule = RULES[rule_id]
+    for text in (rule.measures, rule.why, rule.example_breach, rule.title["zh"], rule.title["en"]):
+        assert text.strip()
+    assert rule.message["zh"] and rule.message["en"]
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+def test_rule_has_a_passing_and_a_breaching_case(rule_id):
+    path = CASES / f"{rule_id}.yaml"
+    assert path.is_file(), f"no cases for {rule_id}"
+    statuses = {
+        expected["status"]
+        for case in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
+        for expected in case["expect"]
+    }
+    assert {"pass", RULES[rule_id].severity} <= statuses
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason=f"policy texts not found at {SEEDS}")
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+def test_every_quote_appears_verbatim_in_its_document(rule_id):
+    documents = load_documents()
+    rule = RULES[rule_id]
+    for citation in (rule.source, *rule.also_cites):
+        text = (SEEDS / documents[citation["doc"]]["seed"]).read_text(encoding="utf-8")
+        assert citation["quote"] in text, f"{citation['doc']}: {citation['quote']}"
+
+
+def test_national_profile_runs_the_core_measures():
+    assert [r.id for r in load_profile("national", RULES)][:2] == [
+        "npl-tolerance-private", "npl-tolerance-inclusive"
+    ]
+
+
+def _rule_file(tmp_path, change):
+    raw = yaml.safe_load((REPO / "rules" / "fee-disclosure.yaml").read_text(encoding="utf-8"))
+    change(raw)
+    path = tmp_path / "fee-disclosure.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_unknown_key_in_a_rule_file_is_named(tmp_path):
+    path = _rule_file(tmp_path, lambda raw: raw.update(threshhold=3))
+    with pytest.raises(RuleDefinitionError, match="fee-disclosure.yaml: unknown key 'threshhold'"):
+        load_rule(path)
+
+
+def test_citation_without_quote_is_refused(tmp_path):
+    path = _rule_file(tmp_path, lambda raw: raw["source"].pop("quote"))
+    with pytest.raises(RuleDefinitionError, match="citation without 'quote'"):
+        load_rule(path)

@@ -25,15 +25,26 @@ def main() -> None:
 
 @main.command()
 @click.argument("extract_dir", type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
-              help="Folder for findings.json, exceptions/, rejected_rows.csv and the reports.")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder for findings.json, exceptions/, rejected_rows.csv and the reports.",
+)
 @click.option("--profile", default="national", show_default=True, help="Rule profile to apply.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help="Language of messages and reports.")
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of messages and reports.",
+)
 @click.option("--threads", type=click.IntRange(min=1), help="DuckDB threads (default: all cores).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors (for cron).")
-def check(extract_dir: Path, out_dir: Path, profile: str, lang: str, threads: int | None,
-          quiet: bool) -> None:
+def check(
+    extract_dir: Path, out_dir: Path, profile: str, lang: str, threads: int | None, quiet: bool
+) -> None:
     """Check the extract in EXTRACT_DIR and write the findings and reports to --out."""
     sys.exit(_guarded(lambda: _check(extract_dir, out_dir, profile, lang, threads, quiet)))
 

@@ -27,7 +27,11 @@ from checker.thresholds import TOLERANCE, within
 
 _PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _CONTRACT_COLUMNS = {
-    "institution_id", "metric", "threshold", "warn_metric", "warn_threshold",
+    "institution_id",
+    "metric",
+    "threshold",
+    "warn_metric",
+    "warn_threshold",
     "not_applicable_reason",
 }
 OPTIONAL_TABLES = ("baseline", "fees", "guarantees")
@@ -69,7 +73,9 @@ class RuleEngine:
         missing = [t for t in rule.requires if t not in self.present]
         if missing:
             reason = f"needs the {missing[0]} table, which the extract does not have"
-            return RuleResult([self._finding(rule, sid, "not_applicable", reason) for sid in subjects])
+            return RuleResult(
+                [self._finding(rule, sid, "not_applicable", reason) for sid in subjects]
+            )
         values = self.definition_values | rule.parameter_values()
         try:
             if rule.setup_sql:
@@ -86,7 +92,9 @@ class RuleEngine:
             if f.status in ("breach", "warn") and f.institution_id in exceptions
         }
         for finding in findings:
-            finding.exceptions = kept[finding.institution_id].height if finding.institution_id in kept else 0
+            finding.exceptions = (
+                kept[finding.institution_id].height if finding.institution_id in kept else 0
+            )
         return RuleResult(findings, kept)
 
     def _judge(self, rule: Rule, subject_id: str, row: dict | None) -> Finding:
@@ -108,7 +116,9 @@ class RuleEngine:
         message = _message(rule, self.lang, metric, threshold, details)
         return self._finding(rule, subject_id, status, message, metric, threshold, details)
 
-    def _finding(self, rule, subject_id, status, message, metric=None, threshold=None, details=None):
+    def _finding(
+        self, rule, subject_id, status, message, metric=None, threshold=None, details=None
+    ):
         return Finding(
             institution_id=subject_id,
             institution_name=self.subjects[rule.subject][subject_id],
@@ -130,7 +140,9 @@ class RuleEngine:
         query = rule.exceptions_sql
         relation = self.connection.sql(query, params=self._bindings(query, values))
         frame = pl.from_arrow(relation.to_arrow_table())
-        return {key[0]: part for key, part in frame.partition_by("institution_id", as_dict=True).items()}
+        return {
+            key[0]: part for key, part in frame.partition_by("institution_id", as_dict=True).items()
+        }
 
     def _rows(self, sql: str, values: dict) -> dict[str, dict]:
         cursor = self._execute(sql, values)

@@ -87,4 +87,3 @@ def _swap_into_place(staging: Path, out_dir: Path) -> None:
         shutil.rmtree(retired, ignore_errors=True)
     else:
         staging.rename(out_dir)
-

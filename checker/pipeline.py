@@ -65,7 +65,9 @@ def run_check(
     timings["load_and_validate"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    frames = {name: _clean_or_empty(schemas[name], checked.get(name)) for name in _table_names(schemas)}
+    frames = {
+        name: _clean_or_empty(schemas[name], checked.get(name)) for name in _table_names(schemas)
+    }
     engine = RuleEngine(frames, set(checked), definitions, lang=lang, threads=threads)
     findings, exceptions = [], {}
     for rule in rules:
@@ -116,7 +118,9 @@ def _as_of_date(loans: CheckedTable) -> str | None:
     dates = loans.clean.get_column("as_of_date").unique().drop_nulls().sort()
     if dates.len() > 1:
         shown = ", ".join(str(d) for d in dates.head(5))
-        raise InputError(loans.raw.file, f"holds several as-of dates ({shown}); one extract is one date")
+        raise InputError(
+            loans.raw.file, f"holds several as-of dates ({shown}); one extract is one date"
+        )
     return str(dates[0]) if dates.len() else None
 
 

@@ -37,7 +37,8 @@ def render_reports(result, out_dir: Path, lang: str, exception_paths: dict) -> N
     page = env.get_template("institution.html")
     for subject in subjects:
         sections = [
-            _section(f, rules_by_id[f.rule_id], result, exception_paths) for f in subject["findings"]
+            _section(f, rules_by_id[f.rule_id], result, exception_paths)
+            for f in subject["findings"]
         ]
         html = page.render(**common, subject=subject, sections=sections)
         target = out_dir / "institutions" / f"{subject['file']}.html"

@@ -15,8 +15,20 @@ from checker.resources import data_dir
 from checker.thresholds import COMPARISONS
 
 REQUIRED_KEYS = {
-    "id", "version", "title", "severity", "subject", "requires", "unit", "comparison",
-    "source", "measures", "why", "example_breach", "message", "metric_sql",
+    "id",
+    "version",
+    "title",
+    "severity",
+    "subject",
+    "requires",
+    "unit",
+    "comparison",
+    "source",
+    "measures",
+    "why",
+    "example_breach",
+    "message",
+    "metric_sql",
 }
 OPTIONAL_KEYS = {"also_cites", "parameters", "setup_sql", "exceptions_sql", "choices"}
 SEVERITIES = {"breach", "warn"}
@@ -108,7 +120,9 @@ def load_profile(name: str, rules: dict[str, Rule], folder: Path | None = None) 
     path = (folder or data_dir("rules")) / "profiles" / f"{name}.yaml"
     if not path.is_file():
         known = sorted(p.stem for p in path.parent.glob("*.yaml"))
-        raise RuleDefinitionError(f"--profile {name}", f"no such profile; known: {', '.join(known)}")
+        raise RuleDefinitionError(
+            f"--profile {name}", f"no such profile; known: {', '.join(known)}"
+        )
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     missing = [rule_id for rule_id in raw["rules"] if rule_id not in rules]
     if missing:

@@ -76,7 +76,10 @@ class SchemaSet:
 
 def load_schemas(folder: Path | None = None) -> SchemaSet:
     folder = folder or data_dir("schemas")
-    raw = {path: yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.yaml"))}
+    raw = {
+        path: yaml.safe_load(path.read_text(encoding="utf-8"))
+        for path in sorted(folder.glob("*.yaml"))
+    }
     by_name = {doc["table"]: (path, doc) for path, doc in raw.items()}
     schemas = SchemaSet()
     for name, (path, doc) in by_name.items():

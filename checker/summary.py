@@ -5,11 +5,14 @@ from pathlib import Path
 
 
 def summary_text(result, out_dir: Path) -> str:
-    institutions = {f.institution_id for f in result.findings if _subject(result, f) == "institution"}
+    institutions = {
+        f.institution_id for f in result.findings if _subject(result, f) == "institution"
+    }
     guarantors = {f.institution_id for f in result.findings} - institutions
     rows_read = sum(i.rows for i in result.inputs)
     lines = [
-        f"loancheck {result.tool_version} · as of {result.as_of_date or '—'} · profile {result.profile}",
+        f"loancheck {result.tool_version} · as of {result.as_of_date or '—'}"
+        f" · profile {result.profile}",
         f"Checked {len(institutions)} institutions and {len(guarantors)} government guarantors; "
         f"{rows_read:,} rows read, {result.rows_rejected:,} rejected"
         + (" (see rejected_rows.csv)" if result.rows_rejected else ""),
@@ -25,9 +28,8 @@ def summary_text(result, out_dir: Path) -> str:
     for rule in result.rules:
         c = counts[rule.id]
         who = ", ".join(breaching[rule.id][:6]) + (" …" if len(breaching[rule.id]) > 6 else "")
-        lines.append(
-            f"{rule.id:<26} {c['breach']:>6} {c['warn']:>5} {c['pass']:>5} {c['not_applicable']:>5}  {who}"
-        )
+        counts_text = f"{c['breach']:>6} {c['warn']:>5} {c['pass']:>5} {c['not_applicable']:>5}"
+        lines.append(f"{rule.id:<26} {counts_text}  {who}")
         if c["error"]:
             lines.append(f"{'':<26} {c['error']} error(s): the rule could not run")
     lines += ["", f"Reports: {out_dir / 'index.html'}"]

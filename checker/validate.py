@@ -56,7 +56,9 @@ def _without_rows(frame: pl.DataFrame, rejections: pl.DataFrame) -> pl.DataFrame
 
 
 def build_schema(spec: TableSpec) -> pa.DataFrameSchema:
-    columns = {c.name: pa.Column(c.dtype, checks=_checks(c), nullable=c.nullable) for c in spec.columns}
+    columns = {
+        c.name: pa.Column(c.dtype, checks=_checks(c), nullable=c.nullable) for c in spec.columns
+    }
     return pa.DataFrameSchema(
         columns, unique=list(spec.unique) or None, report_duplicates="all", name=spec.name
     )
@@ -133,7 +135,9 @@ def _check_label(check: str, column: ColumnSpec) -> str:
     return check
 
 
-def _missing_references(raw: RawTable, typed: pl.DataFrame, referenced: pl.DataFrame) -> pl.DataFrame:
+def _missing_references(
+    raw: RawTable, typed: pl.DataFrame, referenced: pl.DataFrame
+) -> pl.DataFrame:
     keys = raw.spec.references["columns"]
     target = raw.spec.references["table"]
     orphans = typed.join(referenced.select(keys).unique(), on=keys, how="anti", nulls_equal=False)

@@ -10,9 +10,14 @@ from tests.conftest import SAMPLE
 from tests.rules.harness import write_extract
 
 CORE_RULES = [
-    "npl-tolerance-private", "npl-tolerance-inclusive", "two-increases-growth",
-    "two-increases-borrowers", "guarantee-fee-cap", "guarantee-fee-average",
-    "fee-disclosure", "prohibited-fees",
+    "npl-tolerance-private",
+    "npl-tolerance-inclusive",
+    "two-increases-growth",
+    "two-increases-borrowers",
+    "guarantee-fee-cap",
+    "guarantee-fee-average",
+    "fee-disclosure",
+    "prohibited-fees",
 ]
 
 
@@ -28,12 +33,27 @@ def test_sample_breaches_exit_1_and_every_output_file_is_written(sample_run):
 def test_findings_json_keeps_the_contract(sample_run):
     _, _, document = sample_run
     run = document["run"]
-    assert set(run) >= {"as_of_date", "started_at", "tool_version", "profile", "inputs", "rejected_rows"}
+    assert set(run) >= {
+        "as_of_date",
+        "started_at",
+        "tool_version",
+        "profile",
+        "inputs",
+        "rejected_rows",
+    }
     assert run["as_of_date"] == "2025-09-30" and run["profile"] == "national"
     for finding in document["findings"]:
         assert set(finding) >= {
-            "institution_id", "rule_id", "status", "metric", "threshold", "unit",
-            "exceptions", "message", "source", "details",
+            "institution_id",
+            "rule_id",
+            "status",
+            "metric",
+            "threshold",
+            "unit",
+            "exceptions",
+            "message",
+            "source",
+            "details",
         }
         assert set(finding["source"]) == {"doc", "clause", "quote"}
     pairs = [(f["institution_id"], f["rule_id"]) for f in document["findings"]]
@@ -83,7 +103,12 @@ def test_parquet_extract_gives_the_same_findings_as_csv(sample_run, tmp_path, ru
 
 def _small_extract(folder, **overrides):
     loans = [
-        {"loan_id": "L1", "ownership": "private", "enterprise_size": "small", "credit_line": 1000000},
+        {
+            "loan_id": "L1",
+            "ownership": "private",
+            "enterprise_size": "small",
+            "credit_line": 1000000,
+        },
         {"loan_id": "L2"},
         {"loan_id": "L3", **overrides},
     ]
@@ -104,7 +129,9 @@ def test_one_bad_value_is_rejected_with_its_row_and_excluded(tmp_path, run_cli):
     with (tmp_path / "out" / "rejected_rows.csv").open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     # L3 is the third record: file row 4, after the header.
-    assert rows == [{"file": "loans.csv", "row": "4", "column": "balance", "check": ">= 0", "value": "'-5"}]
+    assert rows == [
+        {"file": "loans.csv", "row": "4", "column": "balance", "check": ">= 0", "value": "'-5"}
+    ]
     document = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
     assert document["run"]["rejected_rows"] == 1
     assert document["run"]["inputs"][0]["rows_checked"] == 2
@@ -206,7 +233,7 @@ def test_data_never_runs_as_html_formula_or_path(tmp_path, run_cli):
     hostile = {
         "institution_id": "../../evil",
         "institution_name": "<script>alert(1)</script> Bank & Co",
-        "borrower_name": "=HYPERLINK(\"http://x\")",
+        "borrower_name": '=HYPERLINK("http://x")',
         "disclosure_provided": False,
     }
     folder = tmp_path / "x"
@@ -216,7 +243,10 @@ def test_data_never_runs_as_html_formula_or_path(tmp_path, run_cli):
     code, _, _ = run_cli("check", folder, "--out", out)
     assert code == 1  # the undisclosed loan breaches fee-disclosure
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert "<script>alert" not in index and "&lt;script&gt;alert(1)&lt;/script&gt; Bank &amp; Co" in index
+    assert (
+        "<script>alert" not in index
+        and "&lt;script&gt;alert(1)&lt;/script&gt; Bank &amp; Co" in index
+    )
     pages = list((out / "institutions").iterdir())
     assert len(pages) == 1 and pages[0].parent == out / "institutions"
     assert not (tmp_path / "evil").exists() and not (tmp_path.parent / "evil.html").exists()
@@ -229,4 +259,3 @@ def test_data_never_runs_as_html_formula_or_path(tmp_path, run_cli):
 def test_unknown_profile_is_a_usage_error(tmp_path, run_cli):
     code, _, stderr = run_cli("check", SAMPLE, "--out", tmp_path / "out", "--profile", "nowhere")
     assert code == 2 and "nowhere" in stderr and len(stderr.strip().splitlines()) == 1
-

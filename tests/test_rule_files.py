@@ -46,7 +46,8 @@ def test_every_quote_appears_verbatim_in_its_document(rule_id):
 
 def test_national_profile_runs_the_core_measures():
     assert [r.id for r in load_profile("national", RULES)][:2] == [
-        "npl-tolerance-private", "npl-tolerance-inclusive"
+        "npl-tolerance-private",
+        "npl-tolerance-inclusive",
     ]
 
 

@@ -17,7 +17,9 @@ def _checked(tmp_path: Path, rows: list[dict]):
 
 def test_one_out_of_range_value_is_caught(tmp_path):
     checked = _checked(tmp_path, [{"loan_id": "L1"}, {"loan_id": "L2", "interest_rate": 36.01}])
-    assert checked.rejections.select("row", "column", "check").rows() == [(3, "interest_rate", "<= 36")]
+    assert checked.rejections.select("row", "column", "check").rows() == [
+        (3, "interest_rate", "<= 36")
+    ]
     assert checked.clean.get_column("loan_id").to_list() == ["L1"]
 
 
@@ -55,7 +57,9 @@ def test_text_that_is_not_a_number_is_rejected_not_emptied(tmp_path):
 
 def test_empty_required_cell_is_rejected(tmp_path):
     checked = _checked(tmp_path, [{"loan_id": "L1", "borrower_id": " "}])
-    assert checked.rejections.select("column", "check").rows() == [("borrower_id", "required (empty cell)")]
+    assert checked.rejections.select("column", "check").rows() == [
+        ("borrower_id", "required (empty cell)")
+    ]
 
 
 def test_schema_is_built_from_yaml_with_value_checks():

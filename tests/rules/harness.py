@@ -36,16 +36,22 @@ def write_extract(folder: Path, tables: dict[str, list[dict]]) -> None:
                 writer.writerow({c: _text(full.get(c)) for c in columns})
 
 
-def run_rule(folder: Path, rule_id: str, tables: dict, parameters: dict | None = None) -> RuleResult:
+def run_rule(
+    folder: Path, rule_id: str, tables: dict, parameters: dict | None = None
+) -> RuleResult:
     write_extract(folder, tables)
     schemas = load_schemas()
     checked = _check_tables(folder, schemas)
     rejected = {name: t.rejections.height for name, t in checked.items() if t.rejections.height}
     assert not rejected, f"fixture rows were rejected: {rejected}"
-    frames = {name: _clean_or_empty(schemas[name], checked.get(name)) for name in _table_names(schemas)}
+    frames = {
+        name: _clean_or_empty(schemas[name], checked.get(name)) for name in _table_names(schemas)
+    }
     rule = load_rules()[rule_id]
     if parameters:
-        merged = {k: {**v, "default": parameters.get(k, v["default"])} for k, v in rule.parameters.items()}
+        merged = {
+            k: {**v, "default": parameters.get(k, v["default"])} for k, v in rule.parameters.items()
+        }
         rule = dataclasses.replace(rule, parameters=merged)
     engine = RuleEngine(frames, set(checked), load_definitions(), lang="en")
     return engine.run(rule)

@@ -27,6 +27,8 @@ def test_rule_case(rule_id, case, tmp_path):
     for expected in case["expect"]:
         finding = findings.pop(expected["institution_id"])
         assert finding.status == expected["status"], finding.message
+        if "message_contains" in expected:
+            assert expected["message_contains"] in finding.message
         if "metric" in expected:
             assert finding.metric == pytest.approx(expected["metric"], abs=1e-9)
         if "threshold" in expected:

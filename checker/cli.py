@@ -1,6 +1,6 @@
 """The loancheck command line. It only wires the stages together and maps outcomes to
-exit codes: 0 all checks pass, 1 at least one breach, 2 unusable input or usage error,
-3 internal error (DESIGN.md)."""
+exit codes: 0 all checks pass, 1 at least one breach (or, for `validate`, rejected rows),
+2 unusable input or usage error, 3 internal error (DESIGN.md)."""
 
 import os
 import sys
@@ -14,6 +14,33 @@ from checker import __version__
 from checker.errors import InputError
 
 EXIT_PASS, EXIT_BREACH, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _reading_options(command):
+    """Options every command that reads an extract shares."""
+    options = [
+        click.option(
+            "--lang",
+            type=click.Choice(["zh", "en"]),
+            default="zh",
+            show_default=True,
+            help="Language of messages and reports.",
+        ),
+        click.option(
+            "--encoding", help="Encoding of the CSV files (default: detect UTF-8 or GB18030)."
+        ),
+        click.option("--sheet", help="Sheet of the XLSX files to read (default: the first)."),
+        click.option(
+            "--amount-unit",
+            type=click.Choice(["yuan", "wan"]),
+            default="yuan",
+            show_default=True,
+            help="Unit of the amount columns; wan = 万元.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
 
 
 @click.group()
@@ -33,44 +60,94 @@ def main() -> None:
     help="Folder for findings.json, exceptions/, rejected_rows.csv and the reports.",
 )
 @click.option("--profile", default="national", show_default=True, help="Rule profile to apply.")
-@click.option(
-    "--lang",
-    type=click.Choice(["zh", "en"]),
-    default="zh",
-    show_default=True,
-    help="Language of messages and reports.",
-)
+@_reading_options
 @click.option("--threads", type=click.IntRange(min=1), help="DuckDB threads (default: all cores).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors (for cron).")
 def check(
-    extract_dir: Path, out_dir: Path, profile: str, lang: str, threads: int | None, quiet: bool
+    extract_dir: Path,
+    out_dir: Path,
+    profile: str,
+    lang: str,
+    encoding: str | None,
+    sheet: str | None,
+    amount_unit: str,
+    threads: int | None,
+    quiet: bool,
 ) -> None:
     """Check the extract in EXTRACT_DIR and write the findings and reports to --out."""
-    sys.exit(_guarded(lambda: _check(extract_dir, out_dir, profile, lang, threads, quiet)))
+
+    def run() -> int:
+        from checker.load import ReadOptions
+        from checker.output import write_outputs
+        from checker.pipeline import run_check
+        from checker.summary import summary_text
+
+        result = run_check(
+            extract_dir,
+            profile=profile,
+            lang=lang,
+            threads=threads,
+            options=ReadOptions(encoding, sheet),
+            amount_unit=amount_unit,
+        )
+        write_outputs(result, out_dir, lang)
+        if not quiet:
+            click.echo(summary_text(result, out_dir))
+        statuses = Counter(f.status for f in result.findings)
+        if statuses["error"]:
+            return EXIT_INTERNAL
+        return EXIT_BREACH if statuses["breach"] else EXIT_PASS
+
+    sys.exit(_guarded(run, lang))
 
 
-def _check(extract_dir, out_dir, profile, lang, threads, quiet) -> int:
-    # Imported here so that `loancheck --help` stays fast.
-    from checker.output import write_outputs
-    from checker.pipeline import run_check
-    from checker.summary import summary_text
+@main.command()
+@click.argument("extract_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--rejected",
+    "rejected_path",
+    type=click.Path(path_type=Path),
+    default=Path("rejected_rows.csv"),
+    show_default=True,
+    help="Where to write the rejected rows.",
+)
+@_reading_options
+def validate(
+    extract_dir: Path,
+    rejected_path: Path,
+    lang: str,
+    encoding: str | None,
+    sheet: str | None,
+    amount_unit: str,
+) -> None:
+    """Load and validate the extract in EXTRACT_DIR only, as a bank does before sending it.
 
-    result = run_check(extract_dir, profile=profile, lang=lang, threads=threads)
-    write_outputs(result, out_dir, lang)
-    if not quiet:
-        click.echo(summary_text(result, out_dir))
-    statuses = Counter(f.status for f in result.findings)
-    if statuses["error"]:
-        return EXIT_INTERNAL
-    return EXIT_BREACH if statuses["breach"] else EXIT_PASS
+    Exit 0 when every row is clean, 1 when rows were rejected, 2 when the extract is
+    unusable."""
+
+    def run() -> int:
+        from checker.load import ReadOptions
+        from checker.output import write_csv_atomically
+        from checker.pipeline import load_and_validate
+        from checker.schemas import load_schemas
+        from checker.validation_report import validation_report
+
+        extract = load_and_validate(
+            extract_dir, load_schemas(), ReadOptions(encoding, sheet), amount_unit, lang
+        )
+        write_csv_atomically(extract.rejections, rejected_path)
+        click.echo(validation_report(extract, rejected_path, lang))
+        return EXIT_BREACH if extract.rejections.height else EXIT_PASS
+
+    sys.exit(_guarded(run, lang))
 
 
-def _guarded(action) -> int:
+def _guarded(action, lang: str) -> int:
     """Run a command; a data or usage problem is one line on stderr, never a traceback."""
     try:
         return action()
     except InputError as error:
-        click.echo(f"loancheck: {error}", err=True)
+        click.echo(f"loancheck: {error.render(lang)}", err=True)
         return EXIT_INPUT
     except KeyboardInterrupt:
         click.echo("loancheck: interrupted", err=True)

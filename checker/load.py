@@ -1,23 +1,23 @@
-"""Find the extract's tables in a folder and read each one, every cell as text.
+"""Find the extract's tables in a folder, read each one as text, and give its columns
+their canonical names.
 
-Reading everything as text first means a bad cell never stops the read: parse.py turns
-the text into types and lists the cells it cannot turn, row by row.
-
-Row numbers are the ones a person sees: in a CSV the header is row 1, so the first
-record is row 2 (as in a spreadsheet); in Parquet the first row is row 1.
+Headers are matched against each column's name and aliases (schemas/*.yaml) ignoring
+case, surrounding spaces and full-width characters. A column that matches nothing is
+kept out of the checks and reported as ignored; two columns that mean the same thing
+are an error naming both.
 """
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from checker.errors import InputError
-from checker.schemas import SchemaSet, TableSpec
+from checker.readers import ROW, SUFFIXES, ReadOptions, read_text
+from checker.schemas import SchemaSet, TableSpec, normalise
 
-ROW = "source_row"  # the column that carries each row's number in its file
-SUFFIXES = (".csv", ".parquet")
+__all__ = ["ROW", "RawTable", "ReadOptions", "find_tables", "read_table"]
 
 
 @dataclass
@@ -25,8 +25,12 @@ class RawTable:
     spec: TableSpec
     path: Path
     sha256: str
-    frame: pl.DataFrame  # source_row plus the file's columns as they were read
+    frame: pl.DataFrame  # source_row plus the known columns under canonical names, as text
+    headers: dict[str, str]  # canonical name -> the header as the file wrote it
     ignored_columns: list[str]
+    broken_rows: list[tuple[int, int]] = field(default_factory=list)  # (row, fields)
+    header_width: int = 0
+    blank_rows: int = 0  # rows with no cell filled: no data, skipped and counted
 
     @property
     def file(self) -> str:
@@ -34,13 +38,13 @@ class RawTable:
 
     @property
     def rows(self) -> int:
-        return self.frame.height
+        return self.frame.height + len(self.broken_rows)
 
 
 def find_tables(extract_dir: Path, schemas: SchemaSet) -> dict[str, Path]:
     """Map table name -> file, e.g. loans -> extract/loans.csv (names are case-blind)."""
     if not extract_dir.is_dir():
-        raise InputError(str(extract_dir), "is not a folder")
+        raise InputError(str(extract_dir), "not_a_folder")
     files: dict[str, list[Path]] = {}
     for path in sorted(extract_dir.iterdir()):
         if path.is_file() and path.suffix.lower() in SUFFIXES:
@@ -49,51 +53,78 @@ def find_tables(extract_dir: Path, schemas: SchemaSet) -> dict[str, Path]:
     for spec in schemas:
         candidates = files.get(spec.name, [])
         if len(candidates) > 1:
-            names = " and ".join(p.name for p in candidates)
-            raise InputError(str(extract_dir), f"both {names} found; keep one per table")
+            names = ", ".join(p.name for p in candidates)
+            raise InputError(str(extract_dir), "two_files_one_table", names=names)
         if candidates:
             found[spec.name] = candidates[0]
         elif spec.required:
-            wanted = " or ".join(spec.name + s for s in SUFFIXES)
-            raise InputError(str(extract_dir), f"no {spec.name} table: expected {wanted}")
+            wanted = " / ".join(spec.name + s for s in SUFFIXES)
+            raise InputError(str(extract_dir), "no_table", table=spec.name, wanted=wanted)
     return found
 
 
-def read_table(spec: TableSpec, path: Path) -> RawTable:
-    frame = _read_file(path)
-    frame = frame.rename({c: c.strip() for c in frame.columns})
-    _check_headers(spec, path, frame.columns)
-    first_row = 2 if path.suffix.lower() == ".csv" else 1
-    known = [c for c in frame.columns if c in spec.column_names]
-    ignored = [c for c in frame.columns if c not in spec.column_names]
-    frame = frame.select(known).with_row_index(ROW, offset=first_row)
-    frame = frame.with_columns(pl.col(ROW).cast(pl.Int64))
-    return RawTable(spec, path, _sha256(path), frame, ignored)
+def read_table(spec: TableSpec, path: Path, options: ReadOptions | None = None) -> RawTable:
+    text = read_text(path, options or ReadOptions())
+    file_headers = [c for c in text.frame.columns if c != ROW]
+    frame = text.frame.filter(_has_data(text.frame, file_headers))
+    headers = _match_headers(spec, path, file_headers)
+    ignored = [h for h in file_headers if h not in headers.values()]
+    renames = {header: name for name, header in headers.items()}
+    blank_rows = text.frame.height - frame.height
+    frame = frame.select(ROW, *renames).rename(renames)
+    return RawTable(
+        spec,
+        path,
+        _sha256(path),
+        frame,
+        headers,
+        ignored,
+        text.broken_rows,
+        text.header_width,
+        blank_rows,
+    )
 
 
-def _read_file(path: Path) -> pl.DataFrame:
-    try:
-        if path.suffix.lower() == ".parquet":
-            return pl.read_parquet(path)
-        return pl.read_csv(path, infer_schema=False, encoding="utf8")
-    except pl.exceptions.NoDataError:
-        raise InputError(path.name, "the file is empty") from None
-    except (pl.exceptions.PolarsError, OSError) as error:
-        raise InputError(path.name, f"cannot be read: {_first_line(error)}") from None
+def _has_data(frame: pl.DataFrame, columns: list[str]) -> pl.Expr:
+    """A row with at least one cell that is not empty or spaces."""
+    if not columns:
+        return pl.lit(True)
+    return pl.any_horizontal(
+        pl.col(c).str.strip_chars().str.len_chars() > 0
+        if frame.schema[c] == pl.String()
+        else pl.col(c).is_not_null()
+        for c in columns
+    ).fill_null(False)
 
 
-def _check_headers(spec: TableSpec, path: Path, columns: list[str]) -> None:
-    duplicated = [c for c in columns if "_duplicated_" in c]
+def _match_headers(spec: TableSpec, path: Path, file_headers: list[str]) -> dict[str, str]:
+    if any("\n" in header or "\r" in header for header in file_headers):
+        raise InputError(path.name, "unbalanced_quote", row=1)  # the header swallowed rows
+    duplicated = [h for h in file_headers if "_duplicated_" in h]
     if duplicated:
-        name = duplicated[0].split("_duplicated_")[0]
-        raise InputError(path.name, f"column {name} appears more than once in the header")
-    missing = [c for c in spec.required_columns if c not in columns]
+        name = duplicated[0].split("_duplicated_")[0].strip()
+        raise InputError(path.name, "duplicate_header", name=name)
+    known = spec.header_names()
+    headers: dict[str, str] = {}
+    for header in file_headers:
+        name = known.get(normalise(header))
+        if name is None:
+            continue
+        if name in headers:
+            raise InputError(
+                path.name, "two_headers_one_column", first=headers[name], second=header, column=name
+            )
+        headers[name] = header
+    missing = [c for c in spec.columns if c.required and c.name not in headers]
     if missing:
-        raise InputError(
-            path.name,
-            f"required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} missing; "
-            f"found columns: {', '.join(columns)}",
-        )
+        wanted = ", ".join(c.display for c in missing)
+        raise InputError(path.name, "missing_columns", columns=wanted, found=_shown(file_headers))
+    return headers
+
+
+def _shown(headers: list[str], limit: int = 30) -> str:
+    more = f", … (+{len(headers) - limit})" if len(headers) > limit else ""
+    return ", ".join(h[:40] for h in headers[:limit]) + more
 
 
 def _sha256(path: Path) -> str:
@@ -102,8 +133,3 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__

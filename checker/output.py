@@ -5,6 +5,7 @@ end, so a crash or a kill never leaves a half-written report where the old one w
 """
 
 import json
+import os
 import shutil
 import tempfile
 from dataclasses import asdict
@@ -64,6 +65,20 @@ def write_csv(frame: pl.DataFrame, path: Path) -> None:
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     safe.write_csv(path, include_bom=True)
+
+
+def write_csv_atomically(frame: pl.DataFrame, path: Path) -> None:
+    """Write a CSV beside its final place and rename it there, so no half file is left."""
+    path = path.resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(handle)
+    try:
+        write_csv(frame, Path(staging))
+        os.replace(staging, path)
+    except BaseException:
+        Path(staging).unlink(missing_ok=True)
+        raise
 
 
 def exception_path(institution_id: str, rule_id: str) -> str:

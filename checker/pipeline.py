@@ -13,8 +13,9 @@ import polars as pl
 from checker import __version__
 from checker.engine import OPTIONAL_TABLES, RuleEngine
 from checker.errors import InputError
+from checker.explain import explain
 from checker.findings import Finding
-from checker.load import ROW, find_tables, read_table
+from checker.load import ROW, ReadOptions, find_tables, read_table
 from checker.parse import REJECTION_SCHEMA
 from checker.rules import Rule, load_definitions, load_profile, load_rules
 from checker.schemas import SchemaSet, TableSpec, load_schemas
@@ -29,6 +30,7 @@ class InputSummary:
     rows: int
     rows_checked: int
     rows_rejected: int
+    blank_rows_skipped: int
     ignored_columns: list[str]
 
 
@@ -50,8 +52,51 @@ class CheckResult:
         return sum(i.rows_rejected for i in self.inputs)
 
 
+@dataclass
+class ValidatedExtract:
+    """What loading and validation leave: the checked tables and every rejection, explained."""
+
+    tables: dict[str, CheckedTable]
+    rejections: pl.DataFrame  # file, row, column, check, value, message
+    as_of_date: str | None
+
+    @property
+    def inputs(self) -> list[InputSummary]:
+        return [_summary(table) for table in self.tables.values()]
+
+
+def load_and_validate(
+    extract_dir: Path,
+    schemas: SchemaSet,
+    options: ReadOptions | None = None,
+    amount_unit: str = "yuan",
+    lang: str = "zh",
+) -> ValidatedExtract:
+    """Read every table before checking any, so an unreadable file stops the run early."""
+    files = find_tables(extract_dir, schemas)
+    raw = {name: read_table(schemas[name], path, options) for name, path in files.items()}
+    checked = {"loans": check_table(raw["loans"], schemas.common, amount_unit)}
+    for name, table in raw.items():
+        if name != "loans":
+            references = table.spec.references
+            target = checked[references["table"]].clean if references else None
+            checked[name] = check_table(table, schemas.common, amount_unit, referenced=target)
+    rejections = pl.concat([t.rejections for t in checked.values()]).cast(REJECTION_SCHEMA)
+    by_file = {table.file: table for table in raw.values()}
+    return ValidatedExtract(
+        tables=checked,
+        rejections=explain(rejections, by_file, schemas, lang),
+        as_of_date=_as_of_date(checked["loans"]),
+    )
+
+
 def run_check(
-    extract_dir: Path, profile: str = "national", lang: str = "zh", threads: int | None = None
+    extract_dir: Path,
+    profile: str = "national",
+    lang: str = "zh",
+    threads: int | None = None,
+    options: ReadOptions | None = None,
+    amount_unit: str = "yuan",
 ) -> CheckResult:
     started_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     timings: dict[str, float] = {}
@@ -60,8 +105,8 @@ def run_check(
     definitions = load_definitions()
     schemas = load_schemas()
 
-    checked = _check_tables(extract_dir, schemas)
-    as_of_date = _as_of_date(checked["loans"])
+    extract = load_and_validate(extract_dir, schemas, options, amount_unit, lang)
+    checked = extract.tables
     timings["load_and_validate"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -78,30 +123,17 @@ def run_check(
 
     findings.sort(key=lambda f: (f.institution_id, [r.id for r in rules].index(f.rule_id)))
     return CheckResult(
-        as_of_date=as_of_date,
+        as_of_date=extract.as_of_date,
         profile=profile,
         started_at=started_at,
         tool_version=__version__,
-        inputs=[_summary(table) for table in checked.values()],
-        rejections=pl.concat([t.rejections for t in checked.values()]).cast(REJECTION_SCHEMA),
+        inputs=extract.inputs,
+        rejections=extract.rejections,
         rules=rules,
         findings=findings,
         exceptions=exceptions,
         timings=timings,
     )
-
-
-def _check_tables(extract_dir: Path, schemas: SchemaSet) -> dict[str, CheckedTable]:
-    """Read every table before checking any, so an unreadable file stops the run early."""
-    files = find_tables(extract_dir, schemas)
-    raw = {name: read_table(schemas[name], path) for name, path in files.items()}
-    checked = {"loans": check_table(raw["loans"])}
-    for name, table in raw.items():
-        if name != "loans":
-            references = table.spec.references
-            target = checked[references["table"]].clean if references else None
-            checked[name] = check_table(table, referenced=target)
-    return checked
 
 
 def _table_names(schemas: SchemaSet) -> list[str]:
@@ -118,9 +150,7 @@ def _as_of_date(loans: CheckedTable) -> str | None:
     dates = loans.clean.get_column("as_of_date").unique().drop_nulls().sort()
     if dates.len() > 1:
         shown = ", ".join(str(d) for d in dates.head(5))
-        raise InputError(
-            loans.raw.file, f"holds several as-of dates ({shown}); one extract is one date"
-        )
+        raise InputError(loans.raw.file, "several_as_of_dates", dates=shown)
     return str(dates[0]) if dates.len() else None
 
 
@@ -132,5 +162,6 @@ def _summary(table: CheckedTable) -> InputSummary:
         rows=table.raw.rows,
         rows_checked=table.clean.height,
         rows_rejected=table.rows_rejected,
+        blank_rows_skipped=table.raw.blank_rows,
         ignored_columns=table.raw.ignored_columns,
     )

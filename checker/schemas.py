@@ -1,9 +1,11 @@
 """Read the table specifications in schemas/*.yaml into plain dataclasses.
 
-The YAML files say *what* a valid extract is; validate.py turns a spec into a pandera
-schema and parse.py into typed polars columns.
+The YAML files say *what* a valid extract is: columns, types, header aliases, allowed
+values with their Chinese spellings, ranges, keys. validate.py turns a spec into a
+pandera schema, load.py matches headers with it and parse.py types cells with it.
 """
 
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,8 +23,26 @@ POLARS_TYPES: dict[str, pl.DataType] = {
     "date": pl.Date(),
     "bool": pl.Boolean(),
 }
-_COLUMN_KEYS = {"type", "values", "nullable", "required", "min", "max", "pattern", "not_before"}
+_COLUMN_KEYS = {
+    "type",
+    "values",
+    "nullable",
+    "required",
+    "min",
+    "max",
+    "pattern",
+    "not_before",
+    "aliases",
+    "amount",
+}
 _TABLE_KEYS = {"table", "title", "required", "unique", "columns", "columns_from", "references"}
+COMMON_FILE = "common.yaml"
+
+
+def normalise(text: str) -> str:
+    """The form headers and spellings are matched in: full-width to half-width (NFKC),
+    no surrounding spaces, case folded."""
+    return unicodedata.normalize("NFKC", text).strip().casefold()
 
 
 @dataclass(frozen=True)
@@ -32,14 +52,28 @@ class ColumnSpec:
     required: bool = True
     nullable: bool = False
     values: tuple[str, ...] = ()
+    spellings: dict[str, str] = field(default_factory=dict)  # normalised spelling -> value
     min: float | None = None
     max: float | None = None
     pattern: str | None = None
     not_before: str | None = None
+    aliases: tuple[str, ...] = ()
+    amount: bool = False
 
     @property
     def dtype(self) -> pl.DataType:
         return POLARS_TYPES[self.type]
+
+    @property
+    def label(self) -> str:
+        """The name a Chinese user knows the column by: its first Chinese alias."""
+        chinese = next((a for a in self.aliases if not a.isascii()), None)
+        return chinese or self.name
+
+    @property
+    def display(self) -> str:
+        """How messages name the column: 贷款余额 (balance)."""
+        return self.name if self.label == self.name else f"{self.label} ({self.name})"
 
 
 @dataclass(frozen=True)
@@ -59,13 +93,31 @@ class TableSpec:
     def required_columns(self) -> list[str]:
         return [c.name for c in self.columns if c.required]
 
+    def column(self, name: str) -> ColumnSpec:
+        return next(c for c in self.columns if c.name == name)
+
     def polars_schema(self) -> dict[str, pl.DataType]:
         return {c.name: c.dtype for c in self.columns}
+
+    def header_names(self) -> dict[str, str]:
+        """Normalised header (canonical name or alias) -> canonical column name."""
+        names = {}
+        for column in self.columns:
+            for header in (column.name, *column.aliases):
+                names[normalise(header)] = column.name
+        return names
+
+
+@dataclass(frozen=True)
+class CommonSpellings:
+    booleans: dict[str, bool]  # normalised spelling -> value
+    date_formats: tuple[str, ...]
 
 
 @dataclass
 class SchemaSet:
     tables: dict[str, TableSpec] = field(default_factory=dict)
+    common: CommonSpellings = CommonSpellings({}, ("%Y-%m-%d",))
 
     def __getitem__(self, name: str) -> TableSpec:
         return self.tables[name]
@@ -79,9 +131,10 @@ def load_schemas(folder: Path | None = None) -> SchemaSet:
     raw = {
         path: yaml.safe_load(path.read_text(encoding="utf-8"))
         for path in sorted(folder.glob("*.yaml"))
+        if path.name != COMMON_FILE
     }
     by_name = {doc["table"]: (path, doc) for path, doc in raw.items()}
-    schemas = SchemaSet()
+    schemas = SchemaSet(common=_common(folder / COMMON_FILE))
     for name, (path, doc) in by_name.items():
         _check_keys(path, doc, _TABLE_KEYS)
         source_doc = by_name[doc["columns_from"]][1] if "columns_from" in doc else doc
@@ -96,21 +149,46 @@ def load_schemas(folder: Path | None = None) -> SchemaSet:
     return schemas
 
 
+def _common(path: Path) -> CommonSpellings:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    booleans = {
+        normalise(str(spelling)): value
+        for value, spellings in raw["booleans"].items()
+        for spelling in spellings
+    }
+    return CommonSpellings(booleans, tuple(raw["date_formats"]))
+
+
 def _column(path: Path, name: str, raw: dict) -> ColumnSpec:
     _check_keys(path, raw, _COLUMN_KEYS, where=f"column {name}")
     if raw["type"] not in POLARS_TYPES:
         raise RuleDefinitionError(path.name, f"column {name}: unknown type {raw['type']!r}")
+    values, spellings = _values(raw.get("values", ()))
     return ColumnSpec(
         name=name,
         type=raw["type"],
         required=raw.get("required", True),
         nullable=raw.get("nullable", False),
-        values=tuple(raw.get("values", ())),
+        values=values,
+        spellings=spellings,
         min=raw.get("min"),
         max=raw.get("max"),
         pattern=raw.get("pattern"),
         not_before=raw.get("not_before"),
+        aliases=tuple(raw.get("aliases", ())),
+        amount=bool(raw.get("amount", False)),
     )
+
+
+def _values(raw: list | dict) -> tuple[tuple[str, ...], dict[str, str]]:
+    """Allowed values and every spelling of them (a list, or value -> [spellings])."""
+    alternatives = raw if isinstance(raw, dict) else {value: [] for value in raw}
+    spellings = {
+        normalise(str(spelling)): value
+        for value, others in alternatives.items()
+        for spelling in (value, *(others or ()))
+    }
+    return tuple(alternatives), spellings
 
 
 def _check_keys(path: Path, raw: dict, allowed: set[str], where: str = "") -> None:

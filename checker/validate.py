@@ -5,8 +5,9 @@ DataFrame with validation depth SCHEMA_AND_DATA, so the value checks (ranges,
 enumerations, uniqueness, date order) really read the data; on a LazyFrame pandera would
 check only the column types.
 
-A row that fails any check is rejected whole and listed once per failed check; it takes
-no part in the measures.
+A row that fails any check is rejected whole and listed once per failed check, with a
+stable check code (see checker/messages.py for the words); it takes no part in the
+measures. Every row read is either clean or rejected.
 """
 
 from dataclasses import dataclass
@@ -17,7 +18,18 @@ from pandera.config import ValidationDepth, config_context
 
 from checker.load import ROW, RawTable
 from checker.parse import REJECTION_SCHEMA, parse_table
-from checker.schemas import ColumnSpec, TableSpec
+from checker.schemas import ColumnSpec, CommonSpellings, TableSpec
+
+# pandera's check names -> our check codes
+_CHECK_CODES = {
+    "not_nullable": "required",
+    "isin": "one_of",
+    "greater_than_or_equal_to": "min",
+    "less_than_or_equal_to": "max",
+    "str_matches": "pattern",
+    "not_before": "not_before",
+    "multiple_fields_uniqueness": "unique",
+}
 
 
 @dataclass
@@ -31,7 +43,12 @@ class CheckedTable:
         return self.rejections.get_column("row").n_unique()
 
 
-def check_table(raw: RawTable, referenced: pl.DataFrame | None = None) -> CheckedTable:
+def check_table(
+    raw: RawTable,
+    common: CommonSpellings,
+    amount_unit: str = "yuan",
+    referenced: pl.DataFrame | None = None,
+) -> CheckedTable:
     """Parse and validate one table; `referenced` is the clean table its keys must exist in.
 
     Rows with a cell of the wrong type still go through the value checks (that cell then
@@ -39,20 +56,15 @@ def check_table(raw: RawTable, referenced: pl.DataFrame | None = None) -> Checke
     even when its twin has a typo elsewhere. The empty-cell complaint about a cell that
     was already listed as the wrong type is dropped as noise.
     """
-    typed, type_rejections = parse_table(raw)
+    typed, type_rejections = parse_table(raw, common, amount_unit)
     value_rejections = _run_pandera(build_schema(raw.spec), typed, raw).join(
         type_rejections.select("row", "column"), on=["row", "column"], how="anti"
     )
-    rejections = [type_rejections, value_rejections]
+    rejections = [_broken_rows(raw), type_rejections, value_rejections]
     if referenced is not None and raw.spec.references:
         rejections.append(_missing_references(raw, typed, referenced))
     rejected = pl.concat(rejections).sort("row", "column")
     return CheckedTable(raw, _without_rows(typed, rejected), rejected)
-
-
-def _without_rows(frame: pl.DataFrame, rejections: pl.DataFrame) -> pl.DataFrame:
-    rejected_rows = rejections.select(pl.col("row").alias(ROW)).unique()
-    return frame.join(rejected_rows, on=ROW, how="anti")
 
 
 def build_schema(spec: TableSpec) -> pa.DataFrameSchema:
@@ -75,18 +87,18 @@ def _checks(column: ColumnSpec) -> list[pa.Check]:
     if column.pattern:
         checks.append(pa.Check.str_matches(column.pattern))
     if column.not_before:
-        checks.append(_not_before(column.name, column.not_before))
+        checks.append(_not_before(column.not_before))
     return checks
 
 
-def _not_before(name: str, earlier: str) -> pa.Check:
+def _not_before(earlier: str) -> pa.Check:
     def in_order(data: pa.PolarsData) -> pl.LazyFrame:
         later = pl.col(data.key)
         return data.lazyframe.select(
             later.is_null() | pl.col(earlier).is_null() | (later >= pl.col(earlier))
         )
 
-    return pa.Check(in_order, name=f"not before {earlier}")
+    return pa.Check(in_order, name="not_before")
 
 
 def _run_pandera(schema: pa.DataFrameSchema, typed: pl.DataFrame, raw: RawTable) -> pl.DataFrame:
@@ -94,57 +106,51 @@ def _run_pandera(schema: pa.DataFrameSchema, typed: pl.DataFrame, raw: RawTable)
         with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
             schema.validate(typed, lazy=True)
     except pa.errors.SchemaErrors as errors:
-        return _to_rejections(errors.failure_cases, raw)
+        return _to_rejections(errors.failure_cases, typed, raw)
     return pl.DataFrame(schema=REJECTION_SCHEMA)
 
 
-def _to_rejections(cases: pl.DataFrame, raw: RawTable) -> pl.DataFrame:
+def _to_rejections(cases: pl.DataFrame, typed: pl.DataFrame, raw: RawTable) -> pl.DataFrame:
     """pandera's failure cases as rejections, with each value as the file wrote it.
 
-    typed and raw.frame hold the same rows in the same order, so pandera's row index
-    finds the original text.
+    pandera's index is a position in `typed`; its source_row finds the text in raw.frame.
     """
-    columns = {c.name: c for c in raw.spec.columns}
+    text = raw.frame.join(typed.select(ROW), on=ROW, how="semi")  # same rows, same order
     key = list(raw.spec.unique)
     records = []
     for case in cases.filter(pl.col("index").is_not_null()).iter_rows(named=True):
         index = case["index"]
-        if case["check"] == "multiple_fields_uniqueness":
-            column, check = "+".join(key), "unique"
-            value = "/".join(str(raw.frame.get_column(c)[index]) for c in key)
+        code = _CHECK_CODES.get(case["check"].split("(")[0], case["check"])
+        if code == "unique":
+            column = "+".join(key)
+            value = "/".join(str(text.get_column(c)[index]) for c in key)
         else:
             column = case["column"]
-            check = _check_label(case["check"], columns[column])
-            value = raw.frame.get_column(column)[index] if column in raw.frame.columns else None
-        records.append((raw.file, raw.frame.get_column(ROW)[index], column, check, value))
+            value = text.get_column(column)[index] if column in text.columns else None
+            value = None if value is None else str(value)  # Parquet cells may be typed
+        records.append((raw.file, text.get_column(ROW)[index], column, code, value))
     return pl.DataFrame(records, schema=REJECTION_SCHEMA, orient="row")
 
 
-def _check_label(check: str, column: ColumnSpec) -> str:
-    """Say which rule the value broke in the spec's own terms, not pandera's."""
-    if check == "not_nullable":
-        return "required (empty cell)"
-    if check.startswith("isin"):
-        return "one of: " + ", ".join(column.values)
-    if check.startswith("greater_than_or_equal_to"):
-        return f">= {column.min:g}"
-    if check.startswith("less_than_or_equal_to"):
-        return f"<= {column.max:g}"
-    if check.startswith("str_matches"):
-        return f"matches {column.pattern}"
-    return check
+def _broken_rows(raw: RawTable) -> pl.DataFrame:
+    records = [(raw.file, row, "", "field_count", str(fields)) for row, fields in raw.broken_rows]
+    return pl.DataFrame(records, schema=REJECTION_SCHEMA, orient="row")
+
+
+def _without_rows(frame: pl.DataFrame, rejections: pl.DataFrame) -> pl.DataFrame:
+    rejected_rows = rejections.select(pl.col("row").alias(ROW)).unique()
+    return frame.join(rejected_rows, on=ROW, how="anti")
 
 
 def _missing_references(
     raw: RawTable, typed: pl.DataFrame, referenced: pl.DataFrame
 ) -> pl.DataFrame:
     keys = raw.spec.references["columns"]
-    target = raw.spec.references["table"]
     orphans = typed.join(referenced.select(keys).unique(), on=keys, how="anti", nulls_equal=False)
     return orphans.select(
         pl.lit(raw.file).alias("file"),
         pl.col(ROW).alias("row"),
         pl.lit("+".join(keys)).alias("column"),
-        pl.lit(f"not found among the checked {target}").alias("check"),
+        pl.lit("reference").alias("check"),
         pl.concat_str([pl.col(k).cast(pl.String) for k in keys], separator="/").alias("value"),
     ).cast(REJECTION_SCHEMA)

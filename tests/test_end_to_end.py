@@ -130,7 +130,14 @@ def test_one_bad_value_is_rejected_with_its_row_and_excluded(tmp_path, run_cli):
         rows = list(csv.DictReader(handle))
     # L3 is the third record: file row 4, after the header.
     assert rows == [
-        {"file": "loans.csv", "row": "4", "column": "balance", "check": ">= 0", "value": "'-5"}
+        {
+            "file": "loans.csv",
+            "row": "4",
+            "column": "balance",
+            "check": "min",
+            "value": "'-5",
+            "message": "loans.csv：第 4 行 balance 列：'-5' 小于 0",
+        }
     ]
     document = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
     assert document["run"]["rejected_rows"] == 1
@@ -167,7 +174,9 @@ def test_empty_file_exits_2(tmp_path, run_cli):
     extract = _small_extract(tmp_path / "x")
     (extract / "loans.csv").write_bytes(b"")
     out = tmp_path / "out"
-    _assert_unusable(*run_cli("check", extract, "--out", out), out, "loans.csv", "empty")
+    _assert_unusable(
+        *run_cli("check", extract, "--out", out, "--lang", "en"), out, "loans.csv", "empty"
+    )
 
 
 def test_folder_without_loans_exits_2(tmp_path, run_cli):
@@ -176,18 +185,40 @@ def test_folder_without_loans_exits_2(tmp_path, run_cli):
     _assert_unusable(*run_cli("check", tmp_path / "x", "--out", out), out, "loans")
 
 
-def test_ragged_csv_line_exits_2(tmp_path, run_cli):
+def test_ragged_csv_line_is_rejected_alone(tmp_path, run_cli):
+    """A record with too many fields is listed with its row; the other rows are checked."""
     extract = _small_extract(tmp_path / "x")
     with (extract / "loans.csv").open("a", encoding="utf-8") as handle:
         handle.write("a,b,c," * 20 + "\n")
+    code, _, _ = run_cli("check", extract, "--out", tmp_path / "out", "--lang", "en")
+    assert code == 0
+    with (tmp_path / "out" / "rejected_rows.csv").open(encoding="utf-8-sig") as handle:
+        [rejected] = list(csv.DictReader(handle))
+    assert (rejected["row"], rejected["check"], rejected["value"]) == ("5", "field_count", "61")
+    assert "61 fields" in rejected["message"]
+    document = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    assert document["run"]["inputs"][0]["rows"] == 4
+    assert document["run"]["inputs"][0]["rows_checked"] == 3
+
+
+def test_unclosed_quote_exits_2_naming_the_row(tmp_path, run_cli):
+    extract = _small_extract(tmp_path / "x")
+    path = extract / "loans.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace("Borrower", '"Borrower', 1)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "out"
-    _assert_unusable(*run_cli("check", extract, "--out", out), out, "loans.csv")
+    _assert_unusable(
+        *run_cli("check", extract, "--out", out, "--lang", "en"), out, "loans.csv", "row 3"
+    )
 
 
 def test_several_as_of_dates_exit_2(tmp_path, run_cli):
     extract = _small_extract(tmp_path / "x", as_of_date="2025-06-30")
     out = tmp_path / "out"
-    _assert_unusable(*run_cli("check", extract, "--out", out), out, "loans.csv", "as-of")
+    _assert_unusable(
+        *run_cli("check", extract, "--out", out, "--lang", "en"), out, "loans.csv", "as-of"
+    )
 
 
 def test_failed_run_leaves_the_previous_report_in_place(tmp_path, run_cli):

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from checker.engine import RuleEngine, RuleResult
-from checker.pipeline import _check_tables, _clean_or_empty, _table_names
+from checker.pipeline import _clean_or_empty, _table_names, load_and_validate
 from checker.rules import load_definitions, load_rules
 from checker.schemas import load_schemas
 
@@ -41,7 +41,7 @@ def run_rule(
 ) -> RuleResult:
     write_extract(folder, tables)
     schemas = load_schemas()
-    checked = _check_tables(folder, schemas)
+    checked = load_and_validate(folder, schemas).tables
     rejected = {name: t.rejections.height for name, t in checked.items() if t.rejections.height}
     assert not rejected, f"fixture rows were rejected: {rejected}"
     frames = {

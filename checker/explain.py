@@ -1,0 +1,63 @@
+"""Put a rejected row's problem in words a person can act on:
+"loans.csv: column 贷款余额 (balance) row 1042: '12,3a4' is not a number"."""
+
+import polars as pl
+
+from checker import messages
+from checker.schemas import SchemaSet, TableSpec
+
+
+def explain(rejections: pl.DataFrame, tables: dict, schemas: SchemaSet, lang: str) -> pl.DataFrame:
+    """Add a `message` column; `tables` maps file name -> RawTable (for the file's headers)."""
+    sentences = [
+        _sentence(record, tables.get(record["file"]), lang)
+        for record in rejections.iter_rows(named=True)
+    ]
+    return rejections.with_columns(pl.Series("message", sentences, dtype=pl.String))
+
+
+def _sentence(record: dict, raw, lang: str) -> str:
+    spec: TableSpec | None = raw.spec if raw is not None else None
+    column = record["column"]
+    header, limit = column, ""
+    if spec is not None and column in spec.column_names:
+        column_spec = spec.column(column)
+        header = _header(raw, column_spec)
+        limit = _limit(record["check"], column_spec, spec)
+    elif spec is not None and record["check"] == "reference":
+        limit = spec.references["table"]
+    elif raw is not None and record["check"] == "field_count":
+        limit = raw.header_width
+    problem = messages.text(
+        record["check"], lang, value=record["value"] or "", limit=limit, allowed=limit
+    )
+    if not column:
+        return f"{record['file']}: {_row_word(lang, record['row'])}: {problem}"
+    return messages.text(
+        "row_problem", lang, file=record["file"], row=record["row"], header=header, problem=problem
+    )
+
+
+def _header(raw, column) -> str:
+    """The header as the file wrote it, with the canonical name when they differ."""
+    written = raw.headers.get(column.name, column.label)
+    return written if written == column.name else f"{written} ({column.name})"
+
+
+def _limit(check: str, column, spec: TableSpec):
+    match check:
+        case "one_of":
+            return ", ".join(column.values)
+        case "min":
+            return f"{column.min:g}"
+        case "max":
+            return f"{column.max:g}"
+        case "pattern":
+            return column.pattern
+        case "not_before":
+            return spec.column(column.not_before).display
+    return ""
+
+
+def _row_word(lang: str, row: int) -> str:
+    return f"第 {row} 行" if lang == "zh" else f"row {row}"

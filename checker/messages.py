@@ -1,0 +1,92 @@
+"""Every sentence the tool says to a person about their data, in Chinese and English.
+
+Errors and rejections carry a key and parameters; the text is chosen here, at the edge,
+in the language the user asked for (Chinese by default).
+"""
+
+TEXTS: dict[str, dict[str, str]] = {
+    # The extract cannot be used (exit 2).
+    "not_a_folder": {"zh": "不是文件夹", "en": "is not a folder"},
+    "two_files_one_table": {
+        "zh": "同一张表有多个文件：{names}，请只保留一个",
+        "en": "both {names} found; keep one per table",
+    },
+    "no_table": {"zh": "缺少{table}表：应有 {wanted}", "en": "no {table} table: expected {wanted}"},
+    "empty_file": {"zh": "文件为空", "en": "the file is empty"},
+    "binary_file": {
+        "zh": "不是文本表格（含二进制内容），请导出为 CSV、XLSX 或 Parquet",
+        "en": "is not a text table (binary content); export it as CSV, XLSX or Parquet",
+    },
+    "unreadable": {"zh": "无法读取：{detail}", "en": "cannot be read: {detail}"},
+    "bad_encoding": {
+        "zh": "不能按 {encoding} 编码读取（第 {line} 行附近），请用 --encoding 指定正确编码",
+        "en": "cannot be decoded as {encoding} (near line {line}); "
+        "give the right one with --encoding",
+    },
+    "unbalanced_quote": {
+        "zh": "第 {row} 行起引号未闭合，其后各行无法分开，请检查该行的双引号",
+        "en": "an unclosed quote from row {row} swallows the rows after it; "
+        "check the quotes on that row",
+    },
+    "duplicate_header": {
+        "zh": "表头中 {name} 出现了不止一次",
+        "en": "column {name} appears more than once in the header",
+    },
+    "two_headers_one_column": {
+        "zh": "列 {first} 和 {second} 都对应 {column}，请删除或改名其中一列",
+        "en": "columns {first} and {second} both mean {column}; remove or rename one",
+    },
+    "missing_columns": {
+        "zh": "缺少必需的列 {columns}；文件中的列为：{found}",
+        "en": "required column {columns} is missing; found columns: {found}",
+    },
+    "unknown_sheet": {
+        "zh": "没有名为 {sheet} 的工作表；工作表有：{sheets}",
+        "en": "no sheet named {sheet}; sheets: {sheets}",
+    },
+    "several_as_of_dates": {
+        "zh": "包含多个数据日期（{dates}）；一次检查只能是一个日期的数据",
+        "en": "holds several as-of dates ({dates}); one extract is one date",
+    },
+    # A row that fails a check (rejected_rows.csv, `loancheck validate`).
+    "row_problem": {
+        "zh": "{file}：第 {row} 行 {header} 列：{problem}",
+        "en": "{file}: column {header} row {row}: {problem}",
+    },
+    "not_a_number": {"zh": "'{value}' 不是数字", "en": "'{value}' is not a number"},
+    "not_a_whole_number": {"zh": "'{value}' 不是整数", "en": "'{value}' is not a whole number"},
+    "not_a_date": {
+        "zh": "'{value}' 不是日期（如 2025-09-30、20250930、2025/9/30）",
+        "en": "'{value}' is not a date (e.g. 2025-09-30, 20250930, 2025/9/30)",
+    },
+    "not_a_boolean": {
+        "zh": "'{value}' 不是 是/否、Y/N、true/false、1/0",
+        "en": "'{value}' is not yes/no (是/否, Y/N, true/false, 1/0)",
+    },
+    "required": {"zh": "不能为空", "en": "is empty but required"},
+    "one_of": {
+        "zh": "'{value}' 不是允许的值：{allowed}",
+        "en": "'{value}' is not one of: {allowed}",
+    },
+    "min": {"zh": "'{value}' 小于 {limit}", "en": "'{value}' is below {limit}"},
+    "max": {"zh": "'{value}' 大于 {limit}", "en": "'{value}' is above {limit}"},
+    "pattern": {
+        "zh": "'{value}' 格式不对（应符合 {limit}）",
+        "en": "'{value}' does not match {limit}",
+    },
+    "not_before": {"zh": "'{value}' 早于 {limit}", "en": "'{value}' is before {limit}"},
+    "unique": {"zh": "'{value}' 重复出现", "en": "'{value}' appears more than once"},
+    "reference": {
+        "zh": "'{value}' 在已通过校验的{limit}中找不到",
+        "en": "'{value}' is not among the checked {limit}",
+    },
+    "field_count": {
+        "zh": "该行有 {value} 个字段，表头有 {limit} 个",
+        "en": "the row has {value} fields, the header {limit}",
+    },
+}
+
+
+def text(key: str, lang: str = "zh", **params) -> str:
+    entry = TEXTS[key]
+    return entry.get(lang, entry["en"]).format(**params)

@@ -23,7 +23,7 @@ def _sentence(record: dict, raw, lang: str) -> str:
     if spec is not None and column in spec.column_names:
         column_spec = spec.column(column)
         header = _header(raw, column_spec)
-        limit = _limit(record["check"], column_spec, spec)
+        limit = _limit(record["check"], column_spec, raw)
     elif spec is not None and record["check"] == "reference":
         limit = spec.references["table"]
     elif raw is not None and record["check"] == "field_count":
@@ -44,10 +44,10 @@ def _header(raw, column) -> str:
     return written if written == column.name else f"{written} ({column.name})"
 
 
-def _limit(check: str, column, spec: TableSpec):
+def _limit(check: str, column, raw):
     match check:
         case "one_of":
-            return ", ".join(column.values)
+            return ", ".join(_with_chinese(column, value) for value in column.values)
         case "min":
             return f"{column.min:g}"
         case "max":
@@ -55,8 +55,13 @@ def _limit(check: str, column, spec: TableSpec):
         case "pattern":
             return column.pattern
         case "not_before":
-            return spec.column(column.not_before).display
+            return _header(raw, raw.spec.column(column.not_before))
     return ""
+
+
+def _with_chinese(column, value: str) -> str:
+    chinese = next((s for s, v in column.spellings.items() if v == value and not s.isascii()), None)
+    return f"{value}/{chinese}" if chinese else value
 
 
 def _row_word(lang: str, row: int) -> str:

@@ -37,7 +37,8 @@ def validation_report(extract, rejected_path: Path, lang: str) -> str:
             )
         )
         mine = extract.rejections.filter(pl.col("file") == summary.path)
-        lines.extend(_groups(mine, words))
+        headers = extract.tables[summary.table].raw.headers
+        lines.extend(_groups(mine, headers, words))
     lines.append("")
     lines.append(
         words["written"].format(path=rejected_path) if extract.rejections.height else words["clean"]
@@ -45,7 +46,7 @@ def validation_report(extract, rejected_path: Path, lang: str) -> str:
     return "\n".join(lines)
 
 
-def _groups(rejections: pl.DataFrame, words: dict) -> list[str]:
+def _groups(rejections: pl.DataFrame, headers: dict[str, str], words: dict) -> list[str]:
     grouped = (
         rejections.group_by("column", "check", maintain_order=True)
         .agg(
@@ -60,7 +61,7 @@ def _groups(rejections: pl.DataFrame, words: dict) -> list[str]:
         more = ", …" if group["count"] > FIRST_ROWS else ""
         lines.append(
             words["group"].format(
-                column=group["column"] or "—",
+                column=_as_written(group["column"], headers),
                 check=group["check"],
                 count=group["count"],
                 rows=", ".join(str(r) for r in group["rows"]),
@@ -69,3 +70,11 @@ def _groups(rejections: pl.DataFrame, words: dict) -> list[str]:
         )
         lines.append(words["example"].format(message=group["message"]))
     return lines
+
+
+def _as_written(column: str, headers: dict[str, str]) -> str:
+    """The column as the file names it, with the canonical name when they differ."""
+    if not column:
+        return "—"
+    written = headers.get(column, column)
+    return written if written == column else f"{written} ({column})"

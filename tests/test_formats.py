@@ -263,7 +263,7 @@ def test_validate_reports_problems_grouped_with_rows_and_words(tmp_path, run_cli
     code, stdout, _ = run_cli("validate", extract, "--rejected", rejected, "--lang", "en")
     assert code == 1
     assert "loans.csv: 3 rows read, 1 checked, 2 rejected" in stdout
-    assert "balance · not_a_number: 2 rows (rows 3, 4)" in stdout
+    assert "贷款余额 (balance) · not_a_number: 2 rows (rows 3, 4)" in stdout
     assert "loans.csv: column 贷款余额 (balance) row 3: '12,3a4' is not a number" in stdout
     assert rejected.read_text(encoding="utf-8-sig").count("not_a_number") == 2
 

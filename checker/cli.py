@@ -61,7 +61,12 @@ def main() -> None:
 )
 @click.option("--profile", default="national", show_default=True, help="Rule profile to apply.")
 @_reading_options
-@click.option("--threads", type=click.IntRange(min=1), help="DuckDB threads (default: all cores).")
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    help="Threads for DuckDB and polars (default: all cores).",
+)
+@click.option("--memory-limit", help="DuckDB memory limit, e.g. 4GB (default: 80% of RAM).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors (for cron).")
 def check(
     extract_dir: Path,
@@ -72,9 +77,12 @@ def check(
     sheet: str | None,
     amount_unit: str,
     threads: int | None,
+    memory_limit: str | None,
     quiet: bool,
 ) -> None:
     """Check the extract in EXTRACT_DIR and write the findings and reports to --out."""
+    if threads:  # polars reads this once, when it is first imported below
+        os.environ.setdefault("POLARS_MAX_THREADS", str(threads))
 
     def run() -> int:
         from checker.load import ReadOptions
@@ -89,6 +97,7 @@ def check(
             threads=threads,
             options=ReadOptions(encoding, sheet),
             amount_unit=amount_unit,
+            memory_limit=memory_limit,
         )
         write_outputs(result, out_dir, lang)
         if not quiet:

@@ -51,10 +51,12 @@ class RuleEngine:
         definitions: Definitions,
         lang: str = "zh",
         threads: int | None = None,
+        memory_limit: str | None = None,
     ):
         self.present = present
         self.lang = lang
-        self.connection = duckdb.connect(config={"threads": threads} if threads else {})
+        config = {"threads": threads, "memory_limit": memory_limit}
+        self.connection = duckdb.connect(config={k: v for k, v in config.items() if v})
         for name, frame in tables.items():
             self.connection.register(name, frame)
         self.context = {"comparison_tolerance": TOLERANCE} | {

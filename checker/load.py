@@ -30,15 +30,23 @@ class RawTable:
     ignored_columns: list[str]
     broken_rows: list[tuple[int, int]] = field(default_factory=list)  # (row, fields)
     header_width: int = 0
-    blank_rows: int = 0  # rows with no cell filled: no data, skipped and counted
 
     @property
     def file(self) -> str:
         return self.path.name
 
+    released_rows: int | None = None
+
     @property
     def rows(self) -> int:
+        if self.released_rows is not None:
+            return self.released_rows
         return self.frame.height + len(self.broken_rows)
+
+    def release_cells(self) -> None:
+        """Drop the text cells once validation has used them: at 10M rows they are GBs."""
+        self.released_rows = self.rows
+        self.frame = self.frame.clear()
 
 
 def find_tables(extract_dir: Path, schemas: SchemaSet) -> dict[str, Path]:
@@ -66,35 +74,13 @@ def find_tables(extract_dir: Path, schemas: SchemaSet) -> dict[str, Path]:
 def read_table(spec: TableSpec, path: Path, options: ReadOptions | None = None) -> RawTable:
     text = read_text(path, options or ReadOptions())
     file_headers = [c for c in text.frame.columns if c != ROW]
-    frame = text.frame.filter(_has_data(text.frame, file_headers))
     headers = _match_headers(spec, path, file_headers)
     ignored = [h for h in file_headers if h not in headers.values()]
     renames = {header: name for name, header in headers.items()}
-    blank_rows = text.frame.height - frame.height
-    frame = frame.select(ROW, *renames).rename(renames)
+    frame = text.frame.select(ROW, *renames).rename(renames)
     return RawTable(
-        spec,
-        path,
-        _sha256(path),
-        frame,
-        headers,
-        ignored,
-        text.broken_rows,
-        text.header_width,
-        blank_rows,
+        spec, path, _sha256(path), frame, headers, ignored, text.broken_rows, text.header_width
     )
-
-
-def _has_data(frame: pl.DataFrame, columns: list[str]) -> pl.Expr:
-    """A row with at least one cell that is not empty or spaces."""
-    if not columns:
-        return pl.lit(True)
-    return pl.any_horizontal(
-        pl.col(c).str.strip_chars().str.len_chars() > 0
-        if frame.schema[c] == pl.String()
-        else pl.col(c).is_not_null()
-        for c in columns
-    ).fill_null(False)
 
 
 def _match_headers(spec: TableSpec, path: Path, file_headers: list[str]) -> dict[str, str]:

@@ -9,13 +9,19 @@ any check.
 
 A cell that has text but cannot be read as its type becomes a rejection (file, row,
 column, check code, value); it is never silently turned into a missing value. Empty
-cells and surrounding spaces count as missing. Optional columns the file lacks are added
-as empty, so every table reaches the rules with the same columns.
+cells and surrounding spaces count as missing; a row with no cell filled holds no data
+and is set aside as blank (counted, not checked). Optional columns the file lacks are
+added as empty, so every table reaches the rules with the same columns.
+
+Speed: enumerations, flags and dates repeat a lot, so each distinct text is read once;
+numbers are cast directly and only a column with unreadable cells pays for clean-up.
+Columns a Parquet file already stores in the right type pass through untouched.
 """
 
 import datetime as dt
 import re
 import unicodedata
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -35,6 +41,7 @@ _TYPE_CHECK = {
     "int": "not_a_whole_number",
     "date": "not_a_date",
     "bool": "not_a_boolean",
+    "enum": None,  # an unknown spelling is left as written for the one_of check
 }
 _NUMBER_NOISE = r"[,\s¥元%]"
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -42,37 +49,36 @@ _EXCEL_SERIAL = re.compile(r"^\d{5}(\.0+)?$")
 _MIDNIGHT = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})[ T]00:00(:00(\.0+)?)?$")
 
 
-def parse_table(
-    raw: RawTable, common: CommonSpellings, amount_unit: str = "yuan"
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Return (typed frame with every spec column, rejections for cells of the wrong type)."""
-    frame = raw.frame
-    typed, checked = {}, []
+@dataclass
+class ParsedTable:
+    typed: pl.DataFrame  # source_row plus every spec column, typed; blank rows left out
+    rejections: pl.DataFrame  # cells of the wrong type
+    blank_rows: int
+
+
+def parse_table(raw: RawTable, common: CommonSpellings, amount_unit: str = "yuan") -> ParsedTable:
+    columns, failures = [], []
     for spec in raw.spec.columns:
-        if spec.name not in frame.columns:
-            typed[spec.name] = pl.lit(None, dtype=spec.dtype).alias(spec.name)
+        if spec.name not in raw.frame.columns:
+            columns.append(pl.Series(spec.name, [None] * raw.frame.height, dtype=spec.dtype))
             continue
-        source = frame.schema[spec.name]
-        if source == spec.dtype and source != pl.String():
-            typed[spec.name] = _in_unit(pl.col(spec.name), spec, amount_unit)
-            continue
-        text = _as_text(frame.get_column(spec.name))
-        frame = frame.with_columns(text)
-        parsed = _parse(text, spec, common)
-        typed[spec.name] = _in_unit(pl.lit(parsed), spec, amount_unit).alias(spec.name)
-        if spec.type in _TYPE_CHECK:
-            checked.append((spec, parsed))
-    result = frame.select(pl.col(ROW), *typed.values())
-    return result, _rejections(raw.file, frame, checked)
+        source = raw.frame.get_column(spec.name)
+        if source.dtype == spec.dtype and source.dtype != pl.String():
+            parsed = source
+        else:
+            text = source if source.dtype == pl.String() else source.cast(pl.String)
+            parsed, failed = _parse(text, spec, common)
+            if failed is not None:
+                failures.append((spec, failed))
+        columns.append(_in_unit(parsed, spec, amount_unit).alias(spec.name))
+    typed = pl.DataFrame([raw.frame.get_column(ROW), *columns])
+    rejections = _rejections(raw, failures)
+    blank = _blank(typed, raw.frame.columns, rejections)
+    return ParsedTable(typed.filter(~blank), rejections, int(blank.sum()))
 
 
-def _as_text(column: pl.Series) -> pl.Series:
-    text = column if column.dtype == pl.String() else column.cast(pl.String)
-    text = text.str.strip_chars()
-    return text.set(text == "", None)
-
-
-def _parse(text: pl.Series, spec: ColumnSpec, common: CommonSpellings) -> pl.Series:
+def _parse(text: pl.Series, spec: ColumnSpec, common: CommonSpellings):
+    """(typed column, mask of cells that have text but are not of the type, or None)."""
     match spec.type:
         case "float":
             return _number(text, pl.Float64)
@@ -83,35 +89,48 @@ def _parse(text: pl.Series, spec: ColumnSpec, common: CommonSpellings) -> pl.Ser
         case "bool":
             return _by_distinct_value(text, lambda v: common.booleans.get(normalise(v)), pl.Boolean)
         case "enum":
-            return _by_distinct_value(
+            parsed, _ = _by_distinct_value(
                 text, lambda v: spec.spellings.get(normalise(v), v), pl.String
             )
+            return parsed, None
         case _:
-            return text
+            stripped = text.str.strip_chars()
+            return stripped.set(stripped == "", None), None
 
 
-def _number(text: pl.Series, dtype) -> pl.Series:
+def _number(text: pl.Series, dtype):
     number = text.cast(dtype, strict=False)
     unread = number.is_null() & text.is_not_null()
-    if unread.any():  # only dirty columns pay for the clean-up
-        cleaned = text.str.normalize("NFKC").str.replace_all(_NUMBER_NOISE, "")
-        number = number.fill_null(cleaned.cast(dtype, strict=False))
-    if dtype == pl.Float64:
-        number = number.set(~number.is_finite(), None)
-    return number
+    if not unread.any():
+        return _finite(number), None
+    cleaned = text.str.normalize("NFKC").str.replace_all(_NUMBER_NOISE, "")
+    number = _finite(number.fill_null(cleaned.cast(dtype, strict=False)))
+    return number, number.is_null() & (cleaned.fill_null("") != "")
 
 
-def _whole_number(text: pl.Series) -> pl.Series:
-    number = _number(text, pl.Float64)
+def _finite(number: pl.Series) -> pl.Series:
+    return number.set(~number.is_finite(), None) if number.dtype == pl.Float64 else number
+
+
+def _whole_number(text: pl.Series):
+    number, failed = _number(text, pl.Float64)
     whole = number.round(0)
-    return whole.set(whole != number, None).cast(pl.Int64, strict=False)
+    not_whole = whole != number
+    if not_whole.any():
+        failed = not_whole if failed is None else (failed | not_whole.fill_null(False))
+    return whole.set(not_whole, None).cast(pl.Int64, strict=False), failed
 
 
-def _by_distinct_value(text: pl.Series, read, dtype) -> pl.Series:
-    """Read each distinct text once: enumerations, flags and dates repeat a lot."""
-    distinct = text.drop_nulls().unique()
-    mapping = {value: read(value) for value in distinct.to_list()}
-    return text.replace_strict(mapping, default=None, return_dtype=dtype)
+def _by_distinct_value(text: pl.Series, read, dtype):
+    """Read each distinct text once; blank text is missing, unreadable text fails."""
+    mapping, unreadable = {}, []
+    for value in text.drop_nulls().unique().to_list():
+        result = None if not value.strip() else read(value)
+        mapping[value] = result
+        if result is None and value.strip():
+            unreadable.append(value)
+    parsed = text.replace_strict(mapping, default=None, return_dtype=dtype)
+    return parsed, (text.is_in(unreadable) if unreadable else None)
 
 
 def _date(value: str, formats: tuple[str, ...]) -> dt.date | None:
@@ -129,29 +148,41 @@ def _date(value: str, formats: tuple[str, ...]) -> dt.date | None:
     return None
 
 
-def _in_unit(expression: pl.Expr, spec: ColumnSpec, amount_unit: str) -> pl.Expr:
+def _in_unit(column: pl.Series, spec: ColumnSpec, amount_unit: str) -> pl.Series:
     factor = AMOUNT_UNITS[amount_unit]
     if not spec.amount or factor == 1:
-        return expression
-    return (expression * factor).round(2)
+        return column
+    return (column * factor).round(2)
 
 
-def _rejections(file: str, frame: pl.DataFrame, checked: list) -> pl.DataFrame:
+def _blank(typed: pl.DataFrame, present: list[str], rejections: pl.DataFrame) -> pl.Series:
+    """Rows with no cell filled: every column the file has is missing and none failed."""
+    columns = [c for c in present if c != ROW and c in typed.columns]
+    if not columns:
+        return pl.Series([False] * typed.height)
+    empty = typed.select(pl.all_horizontal(pl.col(columns).is_null())).to_series()
+    if rejections.height:
+        empty = empty & ~typed.get_column(ROW).is_in(rejections.get_column("row").implode())
+    return empty
+
+
+def _rejections(raw: RawTable, failures: list) -> pl.DataFrame:
     parts = []
-    for spec, parsed in checked:
-        failed = frame.select(pl.col(ROW), pl.col(spec.name).alias("value")).filter(
-            pl.col("value").is_not_null() & parsed.is_null()
-        )
-        if failed.height:
-            parts.append(
-                failed.select(
-                    pl.lit(file).alias("file"),
-                    pl.col(ROW).alias("row"),
-                    pl.lit(spec.name).alias("column"),
-                    pl.lit(_TYPE_CHECK[spec.type]).alias("check"),
-                    pl.col("value"),
-                )
+    for spec, failed in failures:
+        if not failed.any():
+            continue
+        rows = raw.frame.filter(failed)
+        parts.append(
+            pl.DataFrame(
+                {
+                    "file": raw.file,
+                    "row": rows.get_column(ROW),
+                    "column": spec.name,
+                    "check": _TYPE_CHECK[spec.type],
+                    "value": rows.get_column(spec.name).cast(pl.String),
+                }
             )
+        )
     if not parts:
         return pl.DataFrame(schema=REJECTION_SCHEMA)
     return pl.concat(parts).cast(REJECTION_SCHEMA)

@@ -83,10 +83,11 @@ def load_and_validate(
             checked[name] = check_table(table, schemas.common, amount_unit, referenced=target)
     rejections = pl.concat([t.rejections for t in checked.values()]).cast(REJECTION_SCHEMA)
     by_file = {table.file: table for table in raw.values()}
+    explained = explain(rejections, by_file, schemas, lang)
+    for table in raw.values():
+        table.release_cells()
     return ValidatedExtract(
-        tables=checked,
-        rejections=explain(rejections, by_file, schemas, lang),
-        as_of_date=_as_of_date(checked["loans"]),
+        tables=checked, rejections=explained, as_of_date=_as_of_date(checked["loans"])
     )
 
 
@@ -97,6 +98,7 @@ def run_check(
     threads: int | None = None,
     options: ReadOptions | None = None,
     amount_unit: str = "yuan",
+    memory_limit: str | None = None,
 ) -> CheckResult:
     started_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     timings: dict[str, float] = {}
@@ -113,7 +115,9 @@ def run_check(
     frames = {
         name: _clean_or_empty(schemas[name], checked.get(name)) for name in _table_names(schemas)
     }
-    engine = RuleEngine(frames, set(checked), definitions, lang=lang, threads=threads)
+    engine = RuleEngine(
+        frames, set(checked), definitions, lang=lang, threads=threads, memory_limit=memory_limit
+    )
     findings, exceptions = [], {}
     for rule in rules:
         result = engine.run(rule)
@@ -159,9 +163,9 @@ def _summary(table: CheckedTable) -> InputSummary:
         table=table.raw.spec.name,
         path=table.raw.file,
         sha256=table.raw.sha256,
-        rows=table.raw.rows,
+        rows=table.rows,
         rows_checked=table.clean.height,
         rows_rejected=table.rows_rejected,
-        blank_rows_skipped=table.raw.blank_rows,
+        blank_rows_skipped=table.blank_rows,
         ignored_columns=table.raw.ignored_columns,
     )

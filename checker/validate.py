@@ -37,6 +37,12 @@ class CheckedTable:
     raw: RawTable
     clean: pl.DataFrame  # typed rows that passed every check
     rejections: pl.DataFrame  # file, row, column, check, value
+    blank_rows: int = 0  # rows with no cell filled: no data, set aside and counted
+
+    @property
+    def rows(self) -> int:
+        """Rows read that hold data: rows checked + rows rejected."""
+        return self.raw.rows - self.blank_rows
 
     @property
     def rows_rejected(self) -> int:
@@ -56,7 +62,8 @@ def check_table(
     even when its twin has a typo elsewhere. The empty-cell complaint about a cell that
     was already listed as the wrong type is dropped as noise.
     """
-    typed, type_rejections = parse_table(raw, common, amount_unit)
+    parsed = parse_table(raw, common, amount_unit)
+    typed, type_rejections = parsed.typed, parsed.rejections
     value_rejections = _run_pandera(build_schema(raw.spec), typed, raw).join(
         type_rejections.select("row", "column"), on=["row", "column"], how="anti"
     )
@@ -64,7 +71,8 @@ def check_table(
     if referenced is not None and raw.spec.references:
         rejections.append(_missing_references(raw, typed, referenced))
     rejected = pl.concat(rejections).sort("row", "column")
-    return CheckedTable(raw, _without_rows(typed, rejected), rejected)
+    clean = _without_rows(typed, rejected) if rejected.height else typed
+    return CheckedTable(raw, clean, rejected, parsed.blank_rows)
 
 
 def build_schema(spec: TableSpec) -> pa.DataFrameSchema:

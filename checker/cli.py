@@ -58,7 +58,7 @@ def _check(extract_dir, out_dir, profile, lang, threads, quiet) -> int:
     result = run_check(extract_dir, profile=profile, lang=lang, threads=threads)
     write_outputs(result, out_dir, lang)
     if not quiet:
-        click.echo(summary_text(result, out_dir))
+        click.echo(summary_text(result, out_dir, lang))
     statuses = Counter(f.status for f in result.findings)
     if statuses["error"]:
         return EXIT_INTERNAL

@@ -22,7 +22,8 @@ LABEL_HEIGHT = 16
 BAR_HEIGHT = 16
 ROW_GAP = 10
 TOP = 22  # room for the labels of limit lines
-VALUE_ROOM = 190  # right of the longest bar, for its value text
+MIN_PLOT_WIDTH = 300
+FONT_SIZE = 12  # px; an estimate of text widths keeps value texts inside the picture
 MAX_ROWS = 10
 
 
@@ -136,7 +137,8 @@ def layout(chart: Chart) -> dict:
         numbers += list(chart.band[:2])
     low, high = min(0.0, *numbers), max(*numbers, 0.0)
     span = (high - low) or 1.0
-    plot_width = WIDTH - VALUE_ROOM
+    longest_text = max(_text_width(bar.text) for bar in chart.bars)
+    plot_width = max(WIDTH - longest_text - 12, MIN_PLOT_WIDTH)
 
     def x(value: float) -> float:
         return round((value - low) / span * plot_width, 1)
@@ -177,8 +179,9 @@ def layout(chart: Chart) -> dict:
         band = {"x": band_start, "width": round(band_end - band_start, 1), "legend": chart.band[2]}
     return {
         "title": chart.title,
-        "width": WIDTH,
+        "width": max(WIDTH, plot_width + longest_text + 12),
         "height": rows_bottom + legend + 4,
+        "plot_width": plot_width,
         "top": TOP - 4,
         "bottom": rows_bottom,
         "legend_y": rows_bottom + 14,
@@ -186,3 +189,8 @@ def layout(chart: Chart) -> dict:
         "limits": limits,
         "band": band,
     }
+
+
+def _text_width(text: str) -> int:
+    """Rough width in px: a Chinese character is about one em, a Latin one about 0.6."""
+    return round(sum(FONT_SIZE if ord(c) > 0x2E80 else 0.6 * FONT_SIZE for c in text))

@@ -71,6 +71,21 @@ def notable_findings(ordered_subjects: list[dict], rules_by_id: dict, labels: di
     return groups
 
 
+def not_applicable_groups(result, rules_by_id: dict, labels: dict, lang: str) -> list[dict]:
+    """Checks without a verdict, one entry per rule and reason, naming who they concern, so
+    a reader knows what was not measured and why."""
+    groups: dict[tuple[str, str], dict] = {}
+    for finding in result.findings:
+        if finding.status == "not_applicable":
+            rule = rules_by_id[finding.rule_id]
+            reason = shown_message(finding, labels)
+            entry = groups.setdefault(
+                (rule.id, reason), {"rule_title": rule.title[lang], "reason": reason, "ids": []}
+            )
+            entry["ids"].append(finding.institution_id)
+    return list(groups.values())
+
+
 def headline(ordered_subjects: list[dict], labels: dict) -> str:
     with_breach = sum(1 for s in ordered_subjects if s["breaches"])
     return labels["headline"].format(

@@ -34,6 +34,7 @@ def render_reports(result, out_dir: Path, lang: str, exception_paths: dict) -> N
         totals=pages.totals(result),
         headline=pages.headline(subjects, labels),
         notable=pages.notable_findings(subjects, rules_by_id, labels, lang),
+        not_applicable=pages.not_applicable_groups(result, rules_by_id, labels, lang),
     )
     (out_dir / "index.html").write_text(index, encoding="utf-8")
     context = {

@@ -28,6 +28,9 @@ def summary_text(result, out_dir: Path, lang: str = "zh") -> str:
         if items:
             lines += ["", labels[f"list_{status}"]]
             lines += [f"  {n}. {_sentence(item, labels)}" for n, item in enumerate(items, 1)]
+    if facts["not_applicable"]:
+        lines += ["", labels["list_not_applicable"]]
+        lines += [f"  - {_na_line(group, labels)}" for group in facts["not_applicable"]]
     lines += ["", labels["summary_rule_table"], *_text_table(facts), ""]
     lines.append(f"{labels['summary_reports']}{labels['colon']}{out_dir / 'index.html'}")
     return "\n".join(lines)
@@ -43,6 +46,9 @@ def summary_markdown(result, lang: str = "zh") -> str:
         if items:
             lines += ["", f"## {labels[f'list_{status}']}", ""]
             lines += [f"{n}. {_md_sentence(item, labels)}" for n, item in enumerate(items, 1)]
+    if facts["not_applicable"]:
+        lines += ["", f"## {labels['list_not_applicable']}", ""]
+        lines += [f"- {_md(_na_line(group, labels))}" for group in facts["not_applicable"]]
     lines += ["", f"## {labels['summary_rule_table']}", "", *_markdown_table(facts), ""]
     lines.append(f"{labels['summary_reports']}{labels['colon']}[index.html](index.html)")
     return "\n".join(lines) + "\n"
@@ -82,6 +88,7 @@ def _facts(result, lang: str) -> dict:
         "scope": scope,
         "headline": pages.headline(subjects, labels),
         "notable": pages.notable_findings(subjects, rules_by_id, labels, lang),
+        "not_applicable": pages.not_applicable_groups(result, rules_by_id, labels, lang),
         "rules": result.rules,
         "totals": pages.totals(result),
         "breaching": {
@@ -101,6 +108,10 @@ def _sentence(item: dict, labels: dict) -> str:
     if item["exceptions"]:
         text += labels["exception_rows"].format(n=item["exceptions"])
     return " ".join(text.split())  # a name with a line break stays on its line
+
+
+def _na_line(group: dict, labels: dict) -> str:
+    return f"{group['rule_title']}{labels['colon']}{group['reason']} — {', '.join(group['ids'])}"
 
 
 def _md_sentence(item: dict, labels: dict) -> str:

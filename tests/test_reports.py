@@ -265,3 +265,17 @@ def test_charts_are_self_contained_svg(frozen_reports):
             assert html.count("<svg") == html.count("</svg>")
     b003 = (frozen_reports["zh"] / "institutions" / "B003.html").read_text(encoding="utf-8")
     assert b003.count("<svg") == 4  # two NPL bands, growth and borrower bars
+
+
+def test_checks_without_a_verdict_are_listed_with_their_reason(tmp_path, run_cli):
+    folder = tmp_path / "x"
+    folder.mkdir()
+    write_extract(folder, {"loans": [{"loan_id": "L1"}]})  # no baseline, no fees
+    out = tmp_path / "out"
+    assert run_cli("check", folder, "--out", out, "--quiet")[0] == 0
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "未作判断的检查（缺少数据）" in index
+    line = "两增：普惠型小微企业贷款增速不低于各项贷款增速：缺少年初数据（baseline）表，无法计算 — B1"
+    assert line in index
+    assert f"  - {line}" in (out / "summary.txt").read_text(encoding="utf-8")
+    assert "所有检查均通过" not in index  # nothing breached, but not everything was checked

@@ -21,8 +21,8 @@ from decimal import Decimal
 import duckdb
 import polars as pl
 
+from checker.finding_text import finding_message
 from checker.findings import Finding
-from checker.messages import finding_message
 from checker.rules import Definitions, Rule
 from checker.thresholds import TOLERANCE, within
 

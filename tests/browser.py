@@ -117,11 +117,13 @@ class Browser:
         self.wait_for("Page.loadEventFired")
 
     def wait_for(self, event: str) -> dict:
-        while True:
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
             for message in self.events:
                 if message.get("method") == event:
                     return message
             self.events.append(self._receive())
+        raise TimeoutError(f"chromium sent no {event}")
 
     def evaluate(self, expression: str):
         result = self.call(

@@ -101,7 +101,7 @@ def check(
         )
         write_outputs(result, out_dir, lang)
         if not quiet:
-            click.echo(summary_text(result, out_dir))
+            click.echo(summary_text(result, out_dir, lang))
         statuses = Counter(f.status for f in result.findings)
         if statuses["error"]:
             return EXIT_INTERNAL

@@ -21,6 +21,7 @@ from decimal import Decimal
 import duckdb
 import polars as pl
 
+from checker.finding_text import finding_message
 from checker.findings import Finding
 from checker.rules import Definitions, Rule
 from checker.thresholds import TOLERANCE, within
@@ -115,7 +116,7 @@ class RuleEngine:
             status = "warn"
         else:
             status = "pass"
-        message = _message(rule, self.lang, metric, threshold, details)
+        message = finding_message(rule, self.lang, metric, threshold, details)
         return self._finding(rule, subject_id, status, message, metric, threshold, details)
 
     def _finding(
@@ -169,14 +170,6 @@ class RuleEngine:
         if unknown:
             raise duckdb.BinderException(f"unknown parameter ${sorted(unknown)[0]}")
         return {name: available[name] for name in wanted}
-
-
-def _message(rule: Rule, lang: str, metric, threshold, details: dict) -> str:
-    template = rule.message.get(lang) or rule.message.get("en", "")
-    try:
-        return template.format(metric=metric, threshold=threshold, **details)
-    except (KeyError, ValueError, TypeError):
-        return f"{metric} vs {threshold} ({rule.unit})"
 
 
 def _plain(value):

@@ -16,6 +16,7 @@ import polars as pl
 from checker.pipeline import CheckResult
 from checker.render import render_reports
 from checker.safe import safe_filename
+from checker.summary import write_summaries
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 _FORMULA_START = r"^[=+\-@\t\r]"
@@ -32,6 +33,7 @@ def write_outputs(result: CheckResult, out_dir: Path, lang: str) -> None:
             json.dumps(findings_document(result), ensure_ascii=False, indent=2), encoding="utf-8"
         )
         render_reports(result, staging, lang, exception_paths)
+        write_summaries(result, staging, out_dir, lang)
         _swap_into_place(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -30,11 +30,23 @@ REQUIRED_KEYS = {
     "message",
     "metric_sql",
 }
-OPTIONAL_KEYS = {"also_cites", "parameters", "setup_sql", "exceptions_sql", "choices"}
+OPTIONAL_KEYS = {
+    "also_cites",
+    "parameters",
+    "setup_sql",
+    "exceptions_sql",
+    "choices",
+    # How the reports show the rule: a label (zh, en, unit) per details key, and a chart.
+    "details_labels",
+    "chart",
+}
 SEVERITIES = {"breach", "warn"}
 SUBJECTS = {"institution", "government_guarantor"}
 SOURCE_KEYS = {"doc", "clause", "quote"}
 NOT_RULES = {"definitions.yaml", "documents.yaml"}
+# What the reports know how to show (checker/charts.py draws each chart kind).
+LABEL_UNITS = {"yuan", "percent", "percentage_points", "count", "flag", "number"}
+CHART_KINDS = {"tolerance", "year_start_vs_now", "against_cap", "rows_against_cap"}
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,8 @@ class Rule:
     parameters: dict[str, dict] = field(default_factory=dict)
     also_cites: tuple[dict, ...] = ()
     choices: str = ""
+    details_labels: dict[str, dict] = field(default_factory=dict)
+    chart: dict | None = None
     path: Path | None = None
 
     def parameter_values(self) -> dict[str, object]:
@@ -150,6 +164,20 @@ def _check_rule(path: Path, raw: dict) -> None:
     for name, spec in raw.get("parameters", {}).items():
         if not isinstance(spec, dict) or "default" not in spec:
             raise RuleDefinitionError(path.name, f"parameter {name!r} has no default")
+    _check_presentation(path, raw)
+
+
+def _check_presentation(path: Path, raw: dict) -> None:
+    for key, label in (raw.get("details_labels") or {}).items():
+        if not isinstance(label, dict) or not {"zh", "en"} <= set(label):
+            raise RuleDefinitionError(path.name, f"details_labels {key!r} needs zh and en")
+        _check_choice(
+            path, f"details_labels {key!r} unit", label.get("unit", "number"), LABEL_UNITS
+        )
+    chart = raw.get("chart")
+    if chart is not None:
+        kind = chart.get("kind") if isinstance(chart, dict) else None
+        _check_choice(path, "chart kind", kind, CHART_KINDS)
 
 
 def _check_choice(path: Path, key: str, value: object, allowed: set[str]) -> None:

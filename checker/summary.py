@@ -1,40 +1,171 @@
-"""The one-screen summary printed after a run (stdout, and for the mail job)."""
+"""The mail summary of a run: summary.txt (plain text for an email body, and what the
+command prints) and summary.md, both written into the output folder.
 
-from collections import Counter, defaultdict
+Both say the same as the top of index.html: the run, one line of totals, every breach,
+error and warning as a sentence, then the results per rule. Words come from the label
+catalogue in the run's language.
+"""
+
+import unicodedata
 from pathlib import Path
 
+from checker import pages
+from checker.catalogue import load_labels
 
-def summary_text(result, out_dir: Path) -> str:
-    institutions = {
-        f.institution_id for f in result.findings if _subject(result, f) == "institution"
-    }
-    guarantors = {f.institution_id for f in result.findings} - institutions
-    rows_read = sum(i.rows for i in result.inputs)
-    lines = [
-        f"loancheck {result.tool_version} · as of {result.as_of_date or '—'}"
-        f" · profile {result.profile}",
-        f"Checked {len(institutions)} institutions and {len(guarantors)} government guarantors; "
-        f"{rows_read:,} rows read, {result.rows_rejected:,} rejected"
-        + (" (see rejected_rows.csv)" if result.rows_rejected else ""),
-        "",
-        f"{'rule':<26} {'breach':>6} {'warn':>5} {'pass':>5} {'n/a':>5}  breaching",
-    ]
-    counts: dict[str, Counter] = defaultdict(Counter)
-    breaching: dict[str, list[str]] = defaultdict(list)
-    for finding in result.findings:
-        counts[finding.rule_id][finding.status] += 1
-        if finding.status == "breach":
-            breaching[finding.rule_id].append(finding.institution_id)
-    for rule in result.rules:
-        c = counts[rule.id]
-        who = ", ".join(breaching[rule.id][:6]) + (" …" if len(breaching[rule.id]) > 6 else "")
-        counts_text = f"{c['breach']:>6} {c['warn']:>5} {c['pass']:>5} {c['not_applicable']:>5}"
-        lines.append(f"{rule.id:<26} {counts_text}  {who}")
-        if c["error"]:
-            lines.append(f"{'':<26} {c['error']} error(s): the rule could not run")
-    lines += ["", f"Reports: {out_dir / 'index.html'}"]
+STATUSES = ("breach", "warn", "pass", "not_applicable", "error")
+COLUMN = 7  # width of a count column in the text table
+MAX_IDS = 6  # breaching ids listed per rule in the text table before "…"
+# Characters with a meaning in Markdown or HTML inline text; data gets them escaped.
+_MARKDOWN_SPECIAL = set("\\`*_[]<>&|~")
+
+
+def summary_text(result, out_dir: Path, lang: str = "zh") -> str:
+    facts = _facts(result, lang)
+    labels = facts["labels"]
+    title = labels["report_title"]
+    lines = [title, "=" * _width(title), *facts["run_lines"], "", facts["headline"], facts["scope"]]
+    for status, items in facts["notable"].items():
+        if items:
+            lines += ["", labels[f"list_{status}"]]
+            lines += [f"  {n}. {_sentence(item, labels)}" for n, item in enumerate(items, 1)]
+    if facts["not_applicable"]:
+        lines += ["", labels["list_not_applicable"]]
+        lines += [f"  - {_na_line(group, labels)}" for group in facts["not_applicable"]]
+    lines += ["", labels["summary_rule_table"], *_text_table(facts), ""]
+    lines.append(f"{labels['summary_reports']}{labels['colon']}{out_dir / 'index.html'}")
     return "\n".join(lines)
 
 
-def _subject(result, finding) -> str:
-    return next(r.subject for r in result.rules if r.id == finding.rule_id)
+def summary_markdown(result, lang: str = "zh") -> str:
+    facts = _facts(result, lang)
+    labels = facts["labels"]
+    lines = [f"# {labels['report_title']}", ""]
+    lines += [f"- {_md(line)}" for line in facts["run_lines"]]
+    lines += ["", f"**{_md(facts['headline'])}** {_md(facts['scope'])}"]
+    for status, items in facts["notable"].items():
+        if items:
+            lines += ["", f"## {labels[f'list_{status}']}", ""]
+            lines += [f"{n}. {_md_sentence(item, labels)}" for n, item in enumerate(items, 1)]
+    if facts["not_applicable"]:
+        lines += ["", f"## {labels['list_not_applicable']}", ""]
+        lines += [f"- {_md(_na_line(group, labels))}" for group in facts["not_applicable"]]
+    lines += ["", f"## {labels['summary_rule_table']}", "", *_markdown_table(facts), ""]
+    lines.append(f"{labels['summary_reports']}{labels['colon']}[index.html](index.html)")
+    return "\n".join(lines) + "\n"
+
+
+def write_summaries(result, folder: Path, final_out_dir: Path, lang: str) -> None:
+    """summary.txt names the report where it will be, not the staging folder."""
+    text = summary_text(result, final_out_dir, lang)
+    (folder / "summary.txt").write_text(text + "\n", encoding="utf-8")
+    (folder / "summary.md").write_text(summary_markdown(result, lang), encoding="utf-8")
+
+
+def _facts(result, lang: str) -> dict:
+    labels = load_labels(lang)
+    rules_by_id = {rule.id: rule for rule in result.rules}
+    subjects = pages.subjects(result)
+    subject_kind = {f.institution_id: rules_by_id[f.rule_id].subject for f in result.findings}
+    kinds = list(subject_kind.values())
+    rows_read = sum(i.rows for i in result.inputs)
+    scope = labels["summary_subjects"].format(
+        institutions=kinds.count("institution"),
+        guarantors=kinds.count("government_guarantor"),
+        rows=rows_read,
+        rejected=result.rows_rejected,
+    )
+    if result.rows_rejected:
+        scope += labels["summary_rejected_see"]
+    return {
+        "labels": labels,
+        "lang": lang,
+        "run_lines": [
+            f"{labels['as_of_date']}{labels['colon']}{result.as_of_date or '—'}",
+            f"{labels['profile']}{labels['colon']}{result.profile}",
+            f"{labels['started_at']}{labels['colon']}{pages.run_time(result.started_at)}",
+            f"{labels['tool_version']}{labels['colon']}loancheck {result.tool_version}",
+        ],
+        "scope": scope,
+        "headline": pages.headline(subjects, labels),
+        "notable": pages.notable_findings(subjects, rules_by_id, labels, lang),
+        "not_applicable": pages.not_applicable_groups(result, rules_by_id, labels, lang),
+        "rules": result.rules,
+        "totals": pages.totals(result),
+        "breaching": {
+            rule.id: [
+                f.institution_id
+                for f in result.findings
+                if f.rule_id == rule.id and f.status == "breach"
+            ]
+            for rule in result.rules
+        },
+    }
+
+
+def _sentence(item: dict, labels: dict) -> str:
+    who = labels["who"].format(name=item["subject"]["name"], id=item["subject"]["id"])
+    text = f"{who} · {item['rule_title']}{labels['colon']}{item['message']}"
+    if item["exceptions"]:
+        text += labels["exception_rows"].format(n=item["exceptions"])
+    return " ".join(text.split())  # a name with a line break stays on its line
+
+
+def _na_line(group: dict, labels: dict) -> str:
+    return f"{group['rule_title']}{labels['colon']}{group['reason']} — {', '.join(group['ids'])}"
+
+
+def _md_sentence(item: dict, labels: dict) -> str:
+    who = labels["who"].format(name=item["subject"]["name"], id=item["subject"]["id"])
+    text = f"**{_md(who)}** · [{_md(item['rule_title'])}]({item['link']})"
+    text += f"{labels['colon']}{_md(item['message'])}"
+    if item["exceptions"]:
+        text += _md(labels["exception_rows"].format(n=item["exceptions"]))
+    return text
+
+
+def _text_table(facts: dict) -> list[str]:
+    labels, totals = facts["labels"], facts["totals"]
+    width = max(len(rule.id) for rule in facts["rules"]) if facts["rules"] else 4
+    headers = [labels[f"status_{s}"] for s in STATUSES]
+    lines = [
+        _pad(labels["summary_rule"], width)
+        + "".join(" " + _pad(h, COLUMN, right=True) for h in headers)
+        + "  "
+        + labels["summary_breaching"]
+    ]
+    for rule in facts["rules"]:
+        ids = facts["breaching"][rule.id]
+        who = ", ".join(ids[:MAX_IDS]) + (" …" if len(ids) > MAX_IDS else "")
+        counts = "".join(" " + _pad(str(totals[rule.id][s]), COLUMN, right=True) for s in STATUSES)
+        lines.append(f"{_pad(rule.id, width)}{counts}  {who}".rstrip())
+    return lines
+
+
+def _markdown_table(facts: dict) -> list[str]:
+    labels, totals, lang = facts["labels"], facts["totals"], facts["lang"]
+    headers = [labels["summary_rule"], *(labels[f"status_{s}"] for s in STATUSES)]
+    lines = [
+        "| " + " | ".join(headers) + f" | {labels['summary_breaching']} |",
+        "|---" + "|---:" * len(STATUSES) + "|---|",
+    ]
+    for rule in facts["rules"]:
+        counts = " | ".join(str(totals[rule.id][s]) for s in STATUSES)
+        ids = ", ".join(_md(i) for i in facts["breaching"][rule.id])
+        lines.append(f"| {_md(rule.title[lang])} (`{rule.id}`) | {counts} | {ids} |")
+    return lines
+
+
+def _md(text: str) -> str:
+    """Data as literal Markdown text: specials backslash-escaped, one line."""
+    flat = " ".join(str(text).split())
+    return "".join(f"\\{c}" if c in _MARKDOWN_SPECIAL else c for c in flat)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    """Pad to a width in terminal columns: a Chinese character takes two."""
+    fill = " " * max(width - _width(text), 0)
+    return fill + text if right else text + fill
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)

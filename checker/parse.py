@@ -60,7 +60,9 @@ def parse_table(raw: RawTable, common: CommonSpellings, amount_unit: str = "yuan
     columns, failures = [], []
     for spec in raw.spec.columns:
         if spec.name not in raw.frame.columns:
-            columns.append(pl.Series(spec.name, [None] * raw.frame.height, dtype=spec.dtype))
+            columns.append(
+                pl.repeat(None, raw.frame.height, dtype=spec.dtype, eager=True).alias(spec.name)
+            )
             continue
         source = raw.frame.get_column(spec.name)
         if source.dtype == spec.dtype and source.dtype != pl.String():
@@ -129,8 +131,10 @@ def _by_distinct_value(text: pl.Series, read, dtype):
         mapping[value] = result
         if result is None and value.strip():
             unreadable.append(value)
-    parsed = text.replace_strict(mapping, default=None, return_dtype=dtype)
-    return parsed, (text.is_in(unreadable) if unreadable else None)
+    failed = text.is_in(unreadable) if unreadable else None
+    if dtype == pl.String() and all(key == value for key, value in mapping.items()):
+        return text, failed  # already canonical, as a regulator's Parquet usually is
+    return text.replace_strict(mapping, default=None, return_dtype=dtype), failed
 
 
 def _date(value: str, formats: tuple[str, ...]) -> dt.date | None:

@@ -5,6 +5,7 @@ exit codes: 0 all checks pass, 1 at least one breach, 2 unusable input or usage 
 import os
 import sys
 import traceback
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -21,6 +22,16 @@ EXIT_PASS, EXIT_BREACH, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 def main() -> None:
     """Check loan-book extracts against the supervisory measures for lending to private
     and small-micro firms."""
+
+
+RULES_OPTION = click.option(
+    "--rules",
+    "rules_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Folder of extra rule files (*.yaml); a file with a built-in rule's id replaces it. "
+    "Repeatable.",
+)
 
 
 @main.command()
@@ -42,20 +53,31 @@ def main() -> None:
 )
 @click.option("--threads", type=click.IntRange(min=1), help="DuckDB threads (default: all cores).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors (for cron).")
+@RULES_OPTION
 def check(
-    extract_dir: Path, out_dir: Path, profile: str, lang: str, threads: int | None, quiet: bool
+    extract_dir: Path,
+    out_dir: Path,
+    profile: str,
+    lang: str,
+    threads: int | None,
+    quiet: bool,
+    rules_dirs: tuple[Path, ...],
 ) -> None:
     """Check the extract in EXTRACT_DIR and write the findings and reports to --out."""
-    sys.exit(_guarded(lambda: _check(extract_dir, out_dir, profile, lang, threads, quiet)))
+    sys.exit(
+        _guarded(lambda: _check(extract_dir, out_dir, profile, lang, threads, quiet, rules_dirs))
+    )
 
 
-def _check(extract_dir, out_dir, profile, lang, threads, quiet) -> int:
+def _check(extract_dir, out_dir, profile, lang, threads, quiet, rules_dirs) -> int:
     # Imported here so that `loancheck --help` stays fast.
     from checker.output import write_outputs
     from checker.pipeline import run_check
     from checker.summary import summary_text
 
-    result = run_check(extract_dir, profile=profile, lang=lang, threads=threads)
+    result = run_check(
+        extract_dir, profile=profile, lang=lang, threads=threads, rules_dirs=rules_dirs
+    )
     write_outputs(result, out_dir, lang)
     if not quiet:
         click.echo(summary_text(result, out_dir))
@@ -63,6 +85,83 @@ def _check(extract_dir, out_dir, profile, lang, threads, quiet) -> int:
     if statuses["error"]:
         return EXIT_INTERNAL
     return EXIT_BREACH if statuses["breach"] else EXIT_PASS
+
+
+@main.group()
+def rules() -> None:
+    """List and show the rules, and write the rule catalogue."""
+
+
+@rules.command("list")
+@click.option("--profile", help="Only the rules this profile runs.")
+@RULES_OPTION
+def rules_list(profile: str | None, rules_dirs: tuple[Path, ...]) -> None:
+    """One line per rule: id, severity, dates in force, source clause, title."""
+    sys.exit(_guarded(lambda: _rules_list(profile, rules_dirs)))
+
+
+def _rules_list(profile, rules_dirs) -> int:
+    from checker.catalogue import index_rows
+    from checker.rules import load_profile, load_rule_set, rules_to_run
+
+    rule_set = load_rule_set(rules_dirs)
+    chosen = list(rule_set.rules.values())
+    if profile:
+        chosen = rules_to_run(load_profile(profile, rule_set.rules, rule_set.folders), rule_set)
+    rows = index_rows(chosen)
+    widths = [max(_width(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        cells = [cell + " " * (w - _width(cell)) for cell, w in zip(row, widths, strict=False)]
+        click.echo("  ".join([*cells, row[4]]))
+    return EXIT_PASS
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives the text: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@click.option("--profile", help="Show the parameter values this profile sets.")
+@RULES_OPTION
+def rules_show(rule_id: str, profile: str | None, rules_dirs: tuple[Path, ...]) -> None:
+    """Everything about one rule: titles, measures, why, source and quote, parameters,
+    dates in force, and the SQL."""
+    sys.exit(_guarded(lambda: _rules_show(rule_id, profile, rules_dirs)))
+
+
+def _rules_show(rule_id, profile, rules_dirs) -> int:
+    from checker.catalogue import profiles_of, rule_markdown
+    from checker.rules import load_profile, load_rule_set
+
+    rule_set = load_rule_set(rules_dirs)
+    if rule_id not in rule_set.rules:
+        raise InputError(rule_id, "no such rule; see `loancheck rules list`")
+    rule = rule_set.rules[rule_id]
+    if profile:
+        chosen = load_profile(profile, rule_set.rules, rule_set.folders).rules
+        matching = [r for r in chosen if r.id == rule_id]
+        if not matching:
+            raise InputError(rule_id, f"not in profile {profile}")
+        rule = matching[0]
+    click.echo(rule_markdown(rule, rule_set.documents, profiles_of(rule_set)[rule_id]), nl=False)
+    return EXIT_PASS
+
+
+@rules.command("catalogue")
+@RULES_OPTION
+def rules_catalogue(rules_dirs: tuple[Path, ...]) -> None:
+    """Write the rule catalogue (Markdown) to stdout: loancheck rules catalogue > docs/rules.md"""
+    sys.exit(_guarded(lambda: _rules_catalogue(rules_dirs)))
+
+
+def _rules_catalogue(rules_dirs) -> int:
+    from checker.catalogue import catalogue_markdown
+    from checker.rules import load_rule_set
+
+    click.echo(catalogue_markdown(load_rule_set(rules_dirs)), nl=False)
+    return EXIT_PASS
 
 
 def _guarded(action) -> int:

@@ -14,7 +14,7 @@ from checker.schemas import load_schemas
 HERE = Path(__file__).parent
 DEFAULTS = yaml.safe_load((HERE / "defaults.yaml").read_text(encoding="utf-8"))
 # The column that names an exception row, in order of preference.
-ID_COLUMNS = ("contract_id", "loan_id", "borrower_id")
+ID_COLUMNS = ("contract_id", "loan_id", "borrower_id", "bucket")
 
 
 def complete_row(table: str, row: dict) -> dict:

@@ -34,6 +34,10 @@ strict (`below`, `above`, where the policy says "lower than" / "higher than"). A
 outside its dates, or without the data it measures, gives `not_applicable` with the
 reason. An *indicator* reports a figure the policy sets no number for: it warns, never
 breaches.
+
+Not checked from loan-level data: **renewal-approval-days** (YT-2023 三（三）9, whitelist
+renewals approved within 3 days, "原则上贷款审批时间不超过 3 天") needs each renewal's
+application and approval timestamps, which a loan-book extract does not carry.
 """
 
 

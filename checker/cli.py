@@ -174,6 +174,10 @@ def _guarded(action) -> int:
     except KeyboardInterrupt:
         click.echo("loancheck: interrupted", err=True)
         return EXIT_INTERNAL
+    except BrokenPipeError:
+        # `loancheck rules list | head`: the reader has gone; nothing is wrong.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PASS
     except Exception as error:  # a bug in loancheck, not a problem with the data
         if os.environ.get("LOANCHECK_DEBUG"):
             traceback.print_exc()

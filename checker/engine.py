@@ -3,7 +3,11 @@
 The engine loads the clean tables, builds the shared facts (rules/definitions.yaml)
 once, then for each rule runs its SQL with the parameters bound (never formatted into
 the text) and judges each subject's metric with the one shared comparison
-(thresholds.py).
+(thresholds.py). A rule is judged with what is in force on the extract's as-of date:
+outside the rule's dates every subject gets not_applicable with the reason; its
+severity and parameter values may change by date. Besides its own parameters a rule's
+SQL may name $as_of_date, $comparison_tolerance and $<table>_present, and read the data
+tables it lists under `lookups`.
 
 SQL contract of a rule's metric query, one row per subject:
   institution_id, metric (NULL = not applicable), threshold,

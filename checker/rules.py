@@ -426,9 +426,25 @@ def _override(path: Path, rule: Rule, values: dict) -> Rule:
     return rule.with_parameters(values)
 
 
+# Tables the engine creates: a lookup table of the same name would hide them.
+_RESERVED_TABLES = {
+    "loans",
+    "baseline",
+    "fees",
+    "guarantees",
+    "guarantors",
+    "institutions",
+    "government_guarantors",
+    "loan_facts",
+    "institution_totals",
+}
+
+
 def _lookups(path: Path, names: Iterable[str], fallback: Path | None) -> dict[str, Path]:
     found = {}
     for name in names:
+        if name in _RESERVED_TABLES:
+            raise RuleDefinitionError(str(path), f"lookups: {name!r} is the name of a table")
         candidates = [path.parent / LOOKUPS / f"{name}.csv"]
         if fallback is not None:
             candidates.append(fallback / f"{name}.csv")

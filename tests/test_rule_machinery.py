@@ -324,3 +324,60 @@ def test_profile_with_an_unknown_key_is_refused(tmp_path):
     rule_set = load_rule_set((folder,))
     with pytest.raises(RuleDefinitionError, match=r"k\.yaml: unknown key 'rule'"):
         load_profile("k", rule_set.rules, rule_set.folders)
+
+
+def test_analysts_rule_reads_its_own_lookup_table(tmp_path):
+    folder = tmp_path / "rules"
+    (folder / "lookups").mkdir(parents=True)
+    (folder / "lookups" / "balance_limits.csv").write_text(
+        "institution_id,max_balance\nB1,650\n", encoding="utf-8"
+    )
+    metric_sql = (
+        "SELECT l.institution_id,"
+        " count(*) FILTER (WHERE l.balance > m.max_balance) AS metric,"
+        " CAST($max_loans AS DOUBLE) AS threshold"
+        " FROM loans AS l JOIN balance_limits AS m USING (institution_id)"
+        " GROUP BY l.institution_id"
+    )
+    path = rule_with(tmp_path, lookups=["balance_limits"], metric_sql=metric_sql)
+    rule = load_rule_set((folder,)).rules["large-loan-count"]
+    assert rule.lookups == {"balance_limits": path.parent / "lookups" / "balance_limits.csv"}
+    # limit 650 from the table: only the 700 loan is above it
+    assert only(run_rule(tmp_path, rule, loans("2025-09-30", 600, 700))).metric == 1
+
+
+def test_missing_lookup_table_is_named(tmp_path):
+    path = rule_with(tmp_path, lookups=["nowhere"])
+    with pytest.raises(RuleDefinitionError, match=r"lookups: no file lookups/nowhere\.csv"):
+        load_rule(path)
+
+
+def test_profile_may_set_dated_parameter_values(tmp_path):
+    folder = tmp_path / "rules"
+    rule_with(tmp_path)
+    values = [
+        {"value": 500, "effective_to": "2025-06-29"},
+        {"value": 800, "effective_from": "2025-06-30"},
+    ]
+    write_profile(
+        folder,
+        {
+            "name": "dated",
+            "title": {"zh": "d", "en": "d"},
+            "rules": ["large-loan-count"],
+            "parameters": {"large-loan-count": {"max_balance": values}},
+        },
+    )
+    rule_set = load_rule_set((folder,))
+    [rule] = load_profile("dated", rule_set.rules, rule_set.folders).rules
+    early, late = tmp_path / "early", tmp_path / "late"
+    early.mkdir()
+    late.mkdir()
+    assert only(run_rule(early, rule, loans("2025-06-29", 700))).status == "breach"
+    assert only(run_rule(late, rule, loans("2025-06-30", 700))).status == "pass"
+
+
+def test_lookup_table_may_not_hide_an_extract_table(tmp_path):
+    path = rule_with(tmp_path, lookups=["loans"])
+    with pytest.raises(RuleDefinitionError, match="lookups: 'loans' is the name of a table"):
+        load_rule(path)

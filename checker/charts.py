@@ -15,7 +15,7 @@ says which of its numbers to draw:
 
 from dataclasses import dataclass, field
 
-from checker.catalogue import detail_label, detail_unit, format_value
+from checker.labels import detail_label, detail_unit, format_value
 
 WIDTH = 640
 LABEL_HEIGHT = 16

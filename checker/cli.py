@@ -5,13 +5,14 @@ exit codes: 0 all checks pass, 1 at least one breach (or, for `validate`, reject
 import os
 import sys
 import traceback
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
 import click
 
 from checker import __version__
-from checker.errors import InputError
+from checker.errors import InputError, RuleDefinitionError
 
 EXIT_PASS, EXIT_BREACH, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -50,6 +51,16 @@ def main() -> None:
     and small-micro firms."""
 
 
+RULES_OPTION = click.option(
+    "--rules",
+    "rules_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Folder of extra rule files (*.yaml); a file with a built-in rule's id replaces it. "
+    "Repeatable.",
+)
+
+
 @main.command()
 @click.argument("extract_dir", type=click.Path(path_type=Path))
 @click.option(
@@ -68,6 +79,7 @@ def main() -> None:
 )
 @click.option("--memory-limit", help="DuckDB memory limit, e.g. 4GB (default: 80% of RAM).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors (for cron).")
+@RULES_OPTION
 def check(
     extract_dir: Path,
     out_dir: Path,
@@ -79,6 +91,7 @@ def check(
     threads: int | None,
     memory_limit: str | None,
     quiet: bool,
+    rules_dirs: tuple[Path, ...],
 ) -> None:
     """Check the extract in EXTRACT_DIR and write the findings and reports to --out."""
     if threads:  # polars reads this once, when it is first imported below
@@ -98,6 +111,7 @@ def check(
             options=ReadOptions(encoding, sheet),
             amount_unit=amount_unit,
             memory_limit=memory_limit,
+            rules_dirs=rules_dirs,
         )
         write_outputs(result, out_dir, lang)
         if not quiet:
@@ -151,7 +165,84 @@ def validate(
     sys.exit(_guarded(run, lang))
 
 
-def _guarded(action, lang: str) -> int:
+@main.group()
+def rules() -> None:
+    """List and show the rules, and write the rule catalogue."""
+
+
+@rules.command("list")
+@click.option("--profile", help="Only the rules this profile runs.")
+@RULES_OPTION
+def rules_list(profile: str | None, rules_dirs: tuple[Path, ...]) -> None:
+    """One line per rule: id, severity, dates in force, source clause, title."""
+    sys.exit(_guarded(lambda: _rules_list(profile, rules_dirs)))
+
+
+def _rules_list(profile, rules_dirs) -> int:
+    from checker.catalogue import index_rows
+    from checker.rules import load_profile, load_rule_set, rules_to_run
+
+    rule_set = load_rule_set(rules_dirs)
+    chosen = list(rule_set.rules.values())
+    if profile:
+        chosen = rules_to_run(load_profile(profile, rule_set.rules, rule_set.folders), rule_set)
+    rows = index_rows(chosen)
+    widths = [max(_width(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        cells = [cell + " " * (w - _width(cell)) for cell, w in zip(row, widths, strict=False)]
+        click.echo("  ".join([*cells, row[4]]))
+    return EXIT_PASS
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives the text: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@click.option("--profile", help="Show the parameter values this profile sets.")
+@RULES_OPTION
+def rules_show(rule_id: str, profile: str | None, rules_dirs: tuple[Path, ...]) -> None:
+    """Everything about one rule: titles, measures, why, source and quote, parameters,
+    dates in force, and the SQL."""
+    sys.exit(_guarded(lambda: _rules_show(rule_id, profile, rules_dirs)))
+
+
+def _rules_show(rule_id, profile, rules_dirs) -> int:
+    from checker.catalogue import profiles_of, rule_markdown
+    from checker.rules import load_profile, load_rule_set
+
+    rule_set = load_rule_set(rules_dirs)
+    if rule_id not in rule_set.rules:
+        raise RuleDefinitionError(rule_id, "no such rule; see `loancheck rules list`")
+    rule = rule_set.rules[rule_id]
+    if profile:
+        chosen = load_profile(profile, rule_set.rules, rule_set.folders).rules
+        matching = [r for r in chosen if r.id == rule_id]
+        if not matching:
+            raise RuleDefinitionError(rule_id, f"not in profile {profile}")
+        rule = matching[0]
+    click.echo(rule_markdown(rule, rule_set.documents, profiles_of(rule_set)[rule_id]), nl=False)
+    return EXIT_PASS
+
+
+@rules.command("catalogue")
+@RULES_OPTION
+def rules_catalogue(rules_dirs: tuple[Path, ...]) -> None:
+    """Write the rule catalogue (Markdown) to stdout: loancheck rules catalogue > docs/rules.md"""
+    sys.exit(_guarded(lambda: _rules_catalogue(rules_dirs)))
+
+
+def _rules_catalogue(rules_dirs) -> int:
+    from checker.catalogue import catalogue_markdown
+    from checker.rules import load_rule_set
+
+    click.echo(catalogue_markdown(load_rule_set(rules_dirs)), nl=False)
+    return EXIT_PASS
+
+
+def _guarded(action, lang: str = "zh") -> int:
     """Run a command; a data or usage problem is one line on stderr, never a traceback."""
     try:
         return action()
@@ -161,6 +252,10 @@ def _guarded(action, lang: str) -> int:
     except KeyboardInterrupt:
         click.echo("loancheck: interrupted", err=True)
         return EXIT_INTERNAL
+    except BrokenPipeError:
+        # `loancheck rules list | head`: the reader has gone; nothing is wrong.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PASS
     except Exception as error:  # a bug in loancheck, not a problem with the data
         if os.environ.get("LOANCHECK_DEBUG"):
             traceback.print_exc()

@@ -3,7 +3,11 @@
 The engine loads the clean tables, builds the shared facts (rules/definitions.yaml)
 once, then for each rule runs its SQL with the parameters bound (never formatted into
 the text) and judges each subject's metric with the one shared comparison
-(thresholds.py).
+(thresholds.py). A rule is judged with what is in force on the extract's as-of date:
+outside the rule's dates every subject gets not_applicable with the reason; its
+severity and parameter values may change by date. Besides its own parameters a rule's
+SQL may name $as_of_date, $comparison_tolerance and $<table>_present, and read the data
+tables it lists under `lookups`.
 
 SQL contract of a rule's metric query, one row per subject:
   institution_id, metric (NULL = not applicable), threshold,
@@ -23,7 +27,7 @@ import polars as pl
 
 from checker.finding_text import finding_message
 from checker.findings import Finding
-from checker.rules import Definitions, Rule
+from checker.rules import Definitions, NotInForce, Rule
 from checker.thresholds import TOLERANCE, within
 
 _PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -35,7 +39,7 @@ _CONTRACT_COLUMNS = {
     "warn_threshold",
     "not_applicable_reason",
 }
-OPTIONAL_TABLES = ("baseline", "fees", "guarantees")
+OPTIONAL_TABLES = ("baseline", "fees", "guarantees", "guarantors")
 
 
 @dataclass
@@ -53,14 +57,19 @@ class RuleEngine:
         lang: str = "zh",
         threads: int | None = None,
         memory_limit: str | None = None,
+        as_of_date: dt.date | None = None,
     ):
         self.present = present
         self.lang = lang
+        # Rules, severities and parameter values in force on this date are used. An
+        # extract without one valid loan row has no as-of date: today's rules apply.
+        self.as_of_date = as_of_date or dt.date.today()
         config = {"threads": threads, "memory_limit": memory_limit}
         self.connection = duckdb.connect(config={k: v for k, v in config.items() if v})
         for name, frame in tables.items():
             self.connection.register(name, frame)
-        self.context = {"comparison_tolerance": TOLERANCE} | {
+        self.lookups: set[str] = set()
+        self.context = {"comparison_tolerance": TOLERANCE, "as_of_date": self.as_of_date} | {
             f"{name}_present": name in present for name in OPTIONAL_TABLES
         }
         self.definition_values = definitions.parameter_values()
@@ -73,22 +82,28 @@ class RuleEngine:
 
     def run(self, rule: Rule) -> RuleResult:
         subjects = self.subjects[rule.subject]
+        try:
+            severity, parameters = self._in_force(rule)
+        except NotInForce as reason:
+            return self._not_applicable(rule, subjects, str(reason))
         missing = [t for t in rule.requires if t not in self.present]
         if missing:
             reason = f"needs the {missing[0]} table, which the extract does not have"
-            return RuleResult(
-                [self._finding(rule, sid, "not_applicable", reason) for sid in subjects]
-            )
-        values = self.definition_values | rule.parameter_values()
+            return self._not_applicable(rule, subjects, reason, parameters)
+        values = self.definition_values | parameters
         try:
+            self._load_lookups(rule)
             if rule.setup_sql:
                 self._execute(rule.setup_sql, values)
             rows = self._rows(rule.metric_sql, values)
             exceptions = self._exceptions(rule, values)
         except duckdb.Error as error:
             reason = f"rule failed: {str(error).splitlines()[0]}"
-            return RuleResult([self._finding(rule, sid, "error", reason) for sid in subjects])
-        findings = [self._judge(rule, sid, rows.get(sid)) for sid in subjects]
+            findings = [
+                self._finding(rule, sid, "error", reason, parameters=parameters) for sid in subjects
+            ]
+            return RuleResult(findings)
+        findings = [self._judge(rule, severity, parameters, sid, rows.get(sid)) for sid in subjects]
         kept = {
             f.institution_id: exceptions[f.institution_id]
             for f in findings
@@ -100,16 +115,44 @@ class RuleEngine:
             )
         return RuleResult(findings, kept)
 
-    def _judge(self, rule: Rule, subject_id: str, row: dict | None) -> Finding:
+    def _in_force(self, rule: Rule) -> tuple[str, dict]:
+        """The severity and parameter values in force on the as-of date."""
+        if not rule.in_force(self.as_of_date):
+            raise NotInForce(f"not in force on {self.as_of_date} (in force {rule.window})")
+        return rule.severity_on(self.as_of_date), rule.parameter_values(self.as_of_date)
+
+    def _not_applicable(self, rule, subjects, reason: str, parameters=None) -> RuleResult:
+        return RuleResult(
+            [
+                self._finding(rule, sid, "not_applicable", reason, parameters=parameters)
+                for sid in subjects
+            ]
+        )
+
+    def _load_lookups(self, rule: Rule) -> None:
+        """Data tables a rule reads (lookups/<name>.csv), registered once per run."""
+        for name, path in rule.lookups.items():
+            if name not in self.lookups:
+                self.connection.register(name, pl.read_csv(path, infer_schema_length=None))
+                self.lookups.add(name)
+
+    def _judge(
+        self, rule: Rule, severity: str, parameters: dict, subject_id: str, row: dict | None
+    ) -> Finding:
         if row is None:
-            return self._finding(rule, subject_id, "not_applicable", "nothing to measure")
+            return self._finding(
+                rule, subject_id, "not_applicable", "nothing to measure", parameters=parameters
+            )
         metric, threshold = row["metric"], row["threshold"]
         details = {k: v for k, v in row.items() if k not in _CONTRACT_COLUMNS}
         if metric is None or threshold is None:
             reason = row.get("not_applicable_reason") or "nothing to measure"
-            return self._finding(rule, subject_id, "not_applicable", reason, details=details)
+            return self._finding(
+                rule, subject_id, "not_applicable", reason, details=details, parameters=parameters
+            )
         if not within(rule.comparison, metric, threshold):
-            status = rule.severity
+            # An indicator reports a figure the policy sets no number for: it only warns.
+            status = "breach" if severity == "breach" else "warn"
         elif row.get("warn_metric") is not None and not within(
             rule.comparison, row["warn_metric"], row["warn_threshold"]
         ):
@@ -117,10 +160,20 @@ class RuleEngine:
         else:
             status = "pass"
         message = finding_message(rule, self.lang, metric, threshold, details)
-        return self._finding(rule, subject_id, status, message, metric, threshold, details)
+        return self._finding(
+            rule, subject_id, status, message, metric, threshold, details, parameters
+        )
 
     def _finding(
-        self, rule, subject_id, status, message, metric=None, threshold=None, details=None
+        self,
+        rule,
+        subject_id,
+        status,
+        message,
+        metric=None,
+        threshold=None,
+        details=None,
+        parameters=None,
     ):
         return Finding(
             institution_id=subject_id,
@@ -135,6 +188,7 @@ class RuleEngine:
             message=message,
             source=dict(rule.source),
             details=details or {},
+            parameters=_plain_parameters(parameters or {}),
         )
 
     def _exceptions(self, rule: Rule, values: dict) -> dict[str, pl.DataFrame]:
@@ -170,6 +224,10 @@ class RuleEngine:
         if unknown:
             raise duckdb.BinderException(f"unknown parameter ${sorted(unknown)[0]}")
         return {name: available[name] for name in wanted}
+
+
+def _plain_parameters(parameters: dict) -> dict:
+    return {name: _plain(value) for name, value in parameters.items()}
 
 
 def _plain(value):

@@ -19,6 +19,8 @@ class Finding:
     message: str
     source: dict[str, str]
     details: dict = field(default_factory=dict)
+    # The parameter values in force on the as-of date that this finding was judged with.
+    parameters: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return asdict(self)

@@ -8,8 +8,8 @@ with the working labelled, the chart, the citation and the first exception rows.
 import datetime as dt
 from collections import Counter
 
-from checker.catalogue import column_label, detail_label, detail_unit, format_cell, format_value
 from checker.charts import chart_for
+from checker.labels import column_label, detail_label, detail_unit, format_cell, format_value
 from checker.safe import safe_filename
 
 EXCEPTION_PREVIEW_ROWS = 20

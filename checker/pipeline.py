@@ -17,7 +17,7 @@ from checker.explain import explain
 from checker.findings import Finding
 from checker.load import ROW, ReadOptions, find_tables, read_table
 from checker.parse import REJECTION_SCHEMA
-from checker.rules import Rule, load_definitions, load_profile, load_rules
+from checker.rules import Rule, load_definitions, load_profile, load_rule_set, rules_to_run
 from checker.schemas import SchemaSet, TableSpec, load_schemas
 from checker.validate import CheckedTable, check_table
 
@@ -99,11 +99,13 @@ def run_check(
     options: ReadOptions | None = None,
     amount_unit: str = "yuan",
     memory_limit: str | None = None,
+    rules_dirs: tuple[Path, ...] = (),
 ) -> CheckResult:
     started_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     timings: dict[str, float] = {}
     clock = time.perf_counter()
-    rules = load_profile(profile, load_rules())
+    rule_set = load_rule_set(rules_dirs)
+    rules = rules_to_run(load_profile(profile, rule_set.rules, rule_set.folders), rule_set)
     definitions = load_definitions()
     schemas = load_schemas()
 
@@ -116,7 +118,13 @@ def run_check(
         name: _clean_or_empty(schemas[name], checked.get(name)) for name in _table_names(schemas)
     }
     engine = RuleEngine(
-        frames, set(checked), definitions, lang=lang, threads=threads, memory_limit=memory_limit
+        frames,
+        set(checked),
+        definitions,
+        lang=lang,
+        threads=threads,
+        memory_limit=memory_limit,
+        as_of_date=dt.date.fromisoformat(extract.as_of_date) if extract.as_of_date else None,
     )
     findings, exceptions = [], {}
     for rule in rules:

@@ -11,7 +11,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from checker import pages
-from checker.catalogue import load_labels
+from checker.labels import load_labels
 from checker.resources import data_dir
 from checker.rules import load_documents
 

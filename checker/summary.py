@@ -10,7 +10,7 @@ import unicodedata
 from pathlib import Path
 
 from checker import pages
-from checker.catalogue import load_labels
+from checker.labels import load_labels
 
 STATUSES = ("breach", "warn", "pass", "not_applicable", "error")
 COLUMN = 7  # width of a count column in the text table

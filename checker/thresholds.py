@@ -13,6 +13,9 @@ COMPARISONS = {
     "at_most": lambda metric, threshold: metric <= threshold + TOLERANCE,
     # metric must not fall below the threshold (growth, borrower counts)
     "at_least": lambda metric, threshold: metric >= threshold - TOLERANCE,
+    # strictly lower / higher ("较年初明显降低", "高于"): a value on the line does not pass
+    "below": lambda metric, threshold: metric < threshold - TOLERANCE,
+    "above": lambda metric, threshold: metric > threshold + TOLERANCE,
 }
 
 

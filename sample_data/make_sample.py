@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Write the small sample extract next to this file: loans, baseline, fees, guarantees.
+"""Write the small sample extract next to this file: loans, baseline, fees, guarantees,
+guarantors.
 
 Deterministic (fixed seed, Python 3.11 standard library only): running it again writes the
 same bytes. All institutions, borrowers and guarantors are invented. Each bank is drawn
@@ -17,6 +18,8 @@ side, so the outcome of every core rule is known:
   G001  government guarantor, every contract within its cap, average fee below 1%: passes.
   G002  government guarantor, two contracts above their caps, average fee above 1%: breaches.
   G003  commercial guarantor (not government): outside both guarantee rules.
+  guarantors.csv gives each guarantor's net assets: G001 guarantees about 6.6 times its
+  net assets (guarantee-leverage passes, at least 5), G002 about 3.4 times (breaches).
 
 The last three rows of loans.csv (bank B001) are deliberately invalid, for demonstrating
 rejected rows: a negative balance, classification "unknown", maturity before start.
@@ -955,6 +958,25 @@ def write_csv(name: str, columns: list[str], rows: list[dict]) -> None:
         writer.writerows(rows)
 
 
+# Net assets in yuan, chosen so that G001's leverage is well above 5 and G002's well below.
+NET_ASSETS = {"G001": 12_000_000, "G002": 10_000_000, "G003": 20_000_000}
+
+
+def make_guarantors(guarantees: list[dict]) -> list[dict]:
+    rows = []
+    for guarantor_id, name, _ in GUARANTORS:
+        amount = sum(float(g["amount"]) for g in guarantees if g["guarantor_id"] == guarantor_id)
+        multiple = amount / NET_ASSETS[guarantor_id]
+        expected_ok = {"G001": multiple >= 6.0, "G002": multiple <= 4.0, "G003": True}
+        if not expected_ok[guarantor_id]:
+            raise SystemExit(f"{guarantor_id}: leverage {multiple:.2f} misses the design")
+        rows.append(
+            {"guarantor_id": guarantor_id, "guarantor_name": name,
+             "net_assets": str(NET_ASSETS[guarantor_id])}
+        )  # fmt: skip
+    return rows
+
+
 def main() -> None:
     rng = random.Random(SEED)
     names = Names(rng)
@@ -980,7 +1002,15 @@ def main() -> None:
     write_csv("baseline.csv", LOAN_COLUMNS, baseline)
     write_csv("fees.csv", FEE_COLUMNS, fees)
     write_csv("guarantees.csv", GUARANTEE_COLUMNS, guarantees)
-    counts = {"loans": loans, "baseline": baseline, "fees": fees, "guarantees": guarantees}
+    guarantors = make_guarantors(guarantees)
+    write_csv("guarantors.csv", ["guarantor_id", "guarantor_name", "net_assets"], guarantors)
+    counts = {
+        "loans": loans,
+        "baseline": baseline,
+        "fees": fees,
+        "guarantees": guarantees,
+        "guarantors": guarantors,
+    }
     for name, rows in counts.items():
         print(f"{name}.csv: {len(rows)} rows")
 

@@ -56,8 +56,8 @@ def test_index_loads_cleanly_and_shows_the_matrix(browser, frozen_reports, shots
         })()"""
     )
     assert matrix["visible"] and matrix["width"] > 600 and matrix["height"] > 200
-    # 4 banks x 6 rules + 2 guarantors x 2 rules, each with a colour and a text label.
-    assert matrix["cells"] == 28 and matrix["labelled"] and matrix["coloured"]
+    # 4 banks x 9 rules (6 core + 3 data integrity) + 2 guarantors x 2 rules, each labelled.
+    assert matrix["cells"] == 40 and matrix["labelled"] and matrix["coloured"]
     breaches = browser.evaluate("document.querySelectorAll('ol.findings li').length")
     assert breaches == 9  # 8 breaches and 1 warning, each a sentence
     path = shots / f"index.{lang}.png"

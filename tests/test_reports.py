@@ -5,11 +5,11 @@ import dataclasses
 import pytest
 import yaml
 
-from checker.catalogue import format_value, load_labels
 from checker.charts import _BUILDERS, chart_for
 from checker.errors import RuleDefinitionError
 from checker.finding_text import finding_message
 from checker.findings import Finding
+from checker.labels import format_value, load_labels
 from checker.rules import CHART_KINDS, load_rule, load_rules
 from checker.summary import _md
 from tests.conftest import REPO
@@ -185,13 +185,13 @@ def _rule_file(tmp_path, change):
 
 def test_details_label_without_english_is_refused(tmp_path):
     path = _rule_file(tmp_path, lambda raw: raw["details_labels"].update(all_balance={"zh": "x"}))
-    with pytest.raises(RuleDefinitionError, match="details_labels 'all_balance' needs zh and en"):
+    with pytest.raises(RuleDefinitionError, match="details_labels.all_balance: missing key 'en'"):
         load_rule(path)
 
 
 def test_unknown_chart_kind_is_refused(tmp_path):
     path = _rule_file(tmp_path, lambda raw: raw.update(chart={"kind": "pie"}))
-    with pytest.raises(RuleDefinitionError, match="chart kind 'pie'"):
+    with pytest.raises(RuleDefinitionError, match="chart.kind: unknown kind 'pie'"):
         load_rule(path)
 
 

@@ -1,20 +1,20 @@
 """Run one rule on a few hand-written rows, through the real load, validation and engine."""
 
 import csv
-import dataclasses
+import datetime as dt
 from pathlib import Path
 
 import yaml
 
 from checker.engine import RuleEngine, RuleResult
 from checker.pipeline import _clean_or_empty, _table_names, load_and_validate
-from checker.rules import load_definitions, load_rules
+from checker.rules import Rule, load_definitions, load_rules
 from checker.schemas import load_schemas
 
 HERE = Path(__file__).parent
 DEFAULTS = yaml.safe_load((HERE / "defaults.yaml").read_text(encoding="utf-8"))
 # The column that names an exception row, in order of preference.
-ID_COLUMNS = ("contract_id", "loan_id", "borrower_id")
+ID_COLUMNS = ("contract_id", "loan_id", "borrower_id", "bucket")
 
 
 def complete_row(table: str, row: dict) -> dict:
@@ -37,23 +37,28 @@ def write_extract(folder: Path, tables: dict[str, list[dict]]) -> None:
 
 
 def run_rule(
-    folder: Path, rule_id: str, tables: dict, parameters: dict | None = None
+    folder: Path, rule_id: str | Rule, tables: dict, parameters: dict | None = None
 ) -> RuleResult:
+    """Run one rule (a built-in id, or a Rule loaded from elsewhere) on these rows."""
     write_extract(folder, tables)
     schemas = load_schemas()
-    checked = load_and_validate(folder, schemas).tables
+    extract = load_and_validate(folder, schemas)
+    checked = extract.tables
     rejected = {name: t.rejections.height for name, t in checked.items() if t.rejections.height}
     assert not rejected, f"fixture rows were rejected: {rejected}"
     frames = {
         name: _clean_or_empty(schemas[name], checked.get(name)) for name in _table_names(schemas)
     }
-    rule = load_rules()[rule_id]
-    if parameters:
-        merged = {
-            k: {**v, "default": parameters.get(k, v["default"])} for k, v in rule.parameters.items()
-        }
-        rule = dataclasses.replace(rule, parameters=merged)
-    engine = RuleEngine(frames, set(checked), load_definitions(), lang="en")
+    rule = load_rules()[rule_id] if isinstance(rule_id, str) else rule_id
+    rule = rule.with_parameters(parameters or {})
+    as_of = extract.as_of_date
+    engine = RuleEngine(
+        frames,
+        set(checked),
+        load_definitions(),
+        lang="en",
+        as_of_date=dt.date.fromisoformat(as_of) if as_of else None,
+    )
     return engine.run(rule)
 
 

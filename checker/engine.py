@@ -67,7 +67,9 @@ class RuleEngine:
         config = {"threads": threads, "memory_limit": memory_limit}
         self.connection = duckdb.connect(config={k: v for k, v in config.items() if v})
         for name, frame in tables.items():
-            self.connection.register(name, frame)
+            # Converted to Arrow once: DuckDB would otherwise convert a polars frame again
+            # at every scan, and the shared facts are scanned by many rules.
+            self.connection.register(name, frame.to_arrow())
         self.lookups: set[str] = set()
         self.context = {"comparison_tolerance": TOLERANCE, "as_of_date": self.as_of_date} | {
             f"{name}_present": name in present for name in OPTIONAL_TABLES

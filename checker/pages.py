@@ -10,6 +10,7 @@ from collections import Counter
 
 from checker.charts import chart_for
 from checker.labels import column_label, detail_label, detail_unit, format_cell, format_value
+from checker.reasons import translated_reason
 from checker.safe import safe_filename
 
 EXCEPTION_PREVIEW_ROWS = 20
@@ -100,7 +101,7 @@ def shown_message(finding, labels: dict) -> str:
     """The finding's message; a not-applicable or error reason, which rules write in
     English, in the reader's language when the catalogue knows it."""
     if finding.status in ("not_applicable", "error"):
-        return labels["reasons"].get(finding.message, finding.message)
+        return translated_reason(finding.message, labels)
     return finding.message
 
 

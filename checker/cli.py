@@ -80,6 +80,20 @@ RULES_OPTION = click.option(
 @click.option("--memory-limit", help="DuckDB memory limit, e.g. 4GB (default: 80% of RAM).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors (for cron).")
 @RULES_OPTION
+@click.option(
+    "--history",
+    "history_path",
+    type=click.Path(path_type=Path),
+    help="Run history (DuckDB file) to compare with and record into "
+    "(default: history.duckdb beside the --out folder).",
+)
+@click.option("--no-history", is_flag=True, help="Neither compare with nor record a history.")
+@click.option(
+    "--waivers",
+    "waivers_path",
+    type=click.Path(path_type=Path),
+    help="YAML list of waivers: institution, rule, from, to, reason, approved_by, reference.",
+)
 def check(
     extract_dir: Path,
     out_dir: Path,
@@ -92,28 +106,43 @@ def check(
     memory_limit: str | None,
     quiet: bool,
     rules_dirs: tuple[Path, ...],
+    history_path: Path | None,
+    no_history: bool,
+    waivers_path: Path | None,
 ) -> None:
     """Check the extract in EXTRACT_DIR and write the findings and reports to --out."""
     if threads:  # polars reads this once, when it is first imported below
         os.environ.setdefault("POLARS_MAX_THREADS", str(threads))
 
     def run() -> int:
+        from checker import nightly
         from checker.load import ReadOptions
+        from checker.locks import run_locks
         from checker.output import write_outputs
         from checker.pipeline import run_check
         from checker.summary import summary_text
+        from checker.waivers import load_waivers
 
-        result = run_check(
-            extract_dir,
-            profile=profile,
-            lang=lang,
-            threads=threads,
-            options=ReadOptions(encoding, sheet),
-            amount_unit=amount_unit,
-            memory_limit=memory_limit,
-            rules_dirs=rules_dirs,
-        )
-        write_outputs(result, out_dir, lang)
+        history = None if no_history else history_path or nightly.default_history_path(out_dir)
+        nightly.check_history_outside(history, out_dir)
+        with run_locks(out_dir, history):
+            waivers = load_waivers(waivers_path) if waivers_path else None  # fail fast
+            result = run_check(
+                extract_dir,
+                profile=profile,
+                lang=lang,
+                threads=threads,
+                options=ReadOptions(encoding, sheet),
+                amount_unit=amount_unit,
+                memory_limit=memory_limit,
+                rules_dirs=rules_dirs,
+            )
+            if history is not None:
+                nightly.compare_with_history(result, history)
+            if waivers is not None:
+                nightly.apply_waiver_file(result, waivers_path, waivers)
+            record = (lambda: nightly.record_in_history(result, history)) if history else None
+            write_outputs(result, out_dir, lang, before_swap=record)
         if not quiet:
             click.echo(summary_text(result, out_dir, lang))
         statuses = Counter(f.status for f in result.findings)

@@ -126,6 +126,7 @@ def check(
         history = None if no_history else history_path or nightly.default_history_path(out_dir)
         nightly.check_history_outside(history, out_dir)
         with run_locks(out_dir, history):
+            nightly.remove_leftovers(out_dir)
             waivers = load_waivers(waivers_path) if waivers_path else None  # fail fast
             result = run_check(
                 extract_dir,
@@ -190,6 +191,55 @@ def validate(
         write_csv_atomically(extract.rejections, rejected_path)
         click.echo(validation_report(extract, rejected_path, lang))
         return EXIT_BREACH if extract.rejections.height else EXIT_PASS
+
+    sys.exit(_guarded(run, lang))
+
+
+@main.command("history")
+@click.option(
+    "--history",
+    "history_path",
+    type=click.Path(path_type=Path),
+    default=Path("history.duckdb"),
+    show_default=True,
+    help="The run history (DuckDB file) that `check` records into.",
+)
+@click.option("--institution", help="Only this institution's (or guarantor's) findings.")
+@click.option("--rule", "rule_id", help="Only this rule's findings.")
+@click.option("--profile", help="Only runs of this profile.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="table for a person; csv (findings) or json (runs and findings) for other tools.",
+)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+def history_command(
+    history_path: Path,
+    institution: str | None,
+    rule_id: str | None,
+    profile: str | None,
+    output_format: str,
+    lang: str,
+) -> None:
+    """Past runs and their findings from the run history."""
+
+    def run() -> int:
+        from checker import history_report
+        from checker.history import open_history
+
+        with open_history(history_path, read_only=True) as store:
+            runs = store.runs(profile)
+            findings = store.findings(institution, rule_id, profile)
+        if output_format == "json":
+            click.echo(history_report.history_json(runs, findings))
+        elif output_format == "csv":
+            click.echo(history_report.history_csv(findings), nl=False)
+        else:
+            click.echo(history_report.history_table(runs, findings, lang))
+        return EXIT_PASS
 
     sys.exit(_guarded(run, lang))
 

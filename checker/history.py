@@ -273,7 +273,10 @@ def open_history(path: Path, read_only: bool = False) -> Iterator[History]:
     try:
         connection = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as error:
-        raise InputError(str(path), "history_unreadable", detail=_first_line(error)) from None
+        detail = _first_line(error)
+        # A check run holds the file open for writing; DuckDB then refuses readers.
+        key = "history_busy" if "lock" in detail.lower() else "history_unreadable"
+        raise InputError(str(path), key, detail=detail) from None
     try:
         version = _schema_version(connection)
         if version > SCHEMA_VERSION:

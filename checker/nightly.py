@@ -2,6 +2,8 @@
 and record it. Each works on the CheckResult the pipeline returned; the CLI calls them in
 order, inside the run locks (checker/locks.py)."""
 
+import glob
+import shutil
 from pathlib import Path
 
 from checker.changes import TREND_RUNS, HistoryView, mark_changes, trends
@@ -14,6 +16,19 @@ from checker.waivers import Waiver, WaiverProblem, apply_waivers
 def default_history_path(out_dir: Path) -> Path:
     """history.duckdb beside the output folder, so it outlives each night's folder swap."""
     return Path(out_dir).resolve().parent / "history.duckdb"
+
+
+def remove_leftovers(out_dir: Path) -> None:
+    """Staging and retired folders a killed run left beside the output. Only called while
+    holding the output lock, so no other run is writing them."""
+    out_dir = Path(out_dir).resolve()
+    if not out_dir.parent.is_dir():
+        return
+    name = glob.escape(out_dir.name)
+    for pattern in (f".{name}.tmp-*", f".{name}.old-*"):
+        for leftover in out_dir.parent.glob(pattern):
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
 
 
 def check_history_outside(history_path: Path | None, out_dir: Path) -> None:

@@ -80,16 +80,24 @@ def _nightly_document(result: CheckResult) -> dict:
 
 def write_csv(frame: pl.DataFrame, path: Path) -> None:
     """UTF-8 with BOM so Excel shows Chinese; text cells that look like formulas neutralised."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _neutralised(frame).write_csv(path, include_bom=True)
+
+
+def csv_text(frame: pl.DataFrame) -> str:
+    """The CSV as text for another tool's pipe: no BOM, formulas neutralised all the same."""
+    return _neutralised(frame).write_csv()
+
+
+def _neutralised(frame: pl.DataFrame) -> pl.DataFrame:
     text_columns = [name for name, dtype in frame.schema.items() if dtype == pl.String()]
-    safe = frame.with_columns(
+    return frame.with_columns(
         pl.when(pl.col(name).str.contains(_FORMULA_START))
         .then(pl.lit("'") + pl.col(name))
         .otherwise(pl.col(name))
         .alias(name)
         for name in text_columns
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    safe.write_csv(path, include_bom=True)
 
 
 def write_csv_atomically(frame: pl.DataFrame, path: Path) -> None:

@@ -174,3 +174,76 @@ def test_marks_compare_with_the_latest_earlier_date_of_the_same_profile(tmp_path
         "sanming-2025",
     )
     assert run_document(out)["history"]["compared_with"] is None
+
+
+def _two_nights(tmp_path, run_cli):
+    out = tmp_path / "out"
+    for as_of, undisclosed in [("2025-09-29", {"B1": 1}), ("2025-09-30", {"B1": 2, "B2": 1})]:
+        _check(run_cli, write_night(tmp_path / as_of, as_of, undisclosed), out)
+    return tmp_path / "history.duckdb"
+
+
+def test_history_command_table_lists_runs_and_the_findings_asked_for(tmp_path, run_cli):
+    history = _two_nights(tmp_path, run_cli)
+    code, out, err = run_cli(
+        "history", "--history", history, "--rule", RULE, "--institution", "B1", "--lang", "en"
+    )
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "Runs" and lines[1].split()[:2] == ["as-of", "date"]
+    assert [line.split()[0] for line in lines[2:4]] == ["2025-09-29", "2025-09-30"]
+    findings = lines[lines.index("Findings") + 2 :]
+    assert [line.split()[:8] for line in findings] == [
+        ["2025-09-29", "national", "B1", RULE, "breach", "1", "0", "—"],
+        ["2025-09-30", "national", "B1", RULE, "breach", "2", "0", "persisting"],
+    ]
+    assert findings[1].split()[8] == "2025-09-29"  # since
+
+
+def test_history_command_csv_and_json_for_other_tools(tmp_path, run_cli):
+    import csv
+    import io
+    import json
+
+    history = _two_nights(tmp_path, run_cli)
+    code, out, _ = run_cli("history", "--history", history, "--rule", RULE, "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [
+        (r["as_of_date"], r["institution_id"], r["status"], r["change_mark"]) for r in rows
+    ] == [
+        ("2025-09-29", "B1", "breach", ""),
+        ("2025-09-29", "B2", "pass", ""),
+        ("2025-09-30", "B1", "breach", "persisting"),
+        ("2025-09-30", "B2", "breach", "new"),
+    ]
+    code, out, _ = run_cli(
+        "history", "--history", history, "--institution", "B2", "--format", "json"
+    )
+    document = json.loads(out)
+    assert [r["as_of_date"] for r in document["runs"]] == ["2025-09-29", "2025-09-30"]
+    assert {f["institution_id"] for f in document["findings"]} == {"B2"}
+    fee = [f for f in document["findings"] if f["rule_id"] == RULE]
+    assert [(f["status"], f["metric"]) for f in fee] == [("pass", 0.0), ("breach", 1.0)]
+
+
+def test_history_command_csv_neutralises_formulas_from_the_data(tmp_path, run_cli):
+    from tests.rules.harness import write_extract
+
+    folder = tmp_path / "x"
+    folder.mkdir()
+    write_extract(
+        folder,
+        {"loans": [{"institution_id": "=HYPERLINK(1)", "loan_id": "L1"}]},
+    )
+    _check(run_cli, folder, tmp_path / "out")
+    code, out, _ = run_cli(
+        "history", "--history", tmp_path / "history.duckdb", "--format", "csv", "--rule", RULE
+    )
+    assert code == 0
+    assert ",'=HYPERLINK(1)," in out
+
+
+def test_history_command_without_a_history_file_is_one_line(tmp_path, run_cli):
+    code, _, err = run_cli("history", "--history", tmp_path / "none.duckdb", "--lang", "en")
+    assert code == 2 and err.count("\n") == 1 and "no such history file" in err

@@ -45,9 +45,8 @@ def compare_with_history(result: CheckResult, history_path: Path) -> None:
     before the waivers, so a waived breach still counts as the breach it is."""
     view = HistoryView(path=str(history_path), compared_with=None)
     with open_history(history_path) as history:  # migrates, or refuses a newer file
-        if result.as_of_date is None:  # an extract without loans has no date to file under
-            result.history = view
-            return
+        if result.as_of_date is None:  # an extract without loans has no date to file under:
+            return  # nothing is compared or recorded, and the reports say nothing of it
         previous = history.previous_run(result.profile, result.as_of_date)
         recent = history.recent_metrics(result.profile, result.as_of_date, TREND_RUNS - 1)
     mark_changes(result.findings, previous, result.as_of_date)

@@ -199,7 +199,9 @@ def _md_sentence(item: dict, labels: dict) -> str:
     text = f"**{_md(who)}** · [{_md(item['rule_title'])}]({item['link']})"
     text += f"{labels['colon']}{_md(item['message'])}"
     if item["exceptions"]:
-        text += _md(labels["exception_rows"].format(n=item["exceptions"]))
+        rows = labels["exception_rows"].format(n=item["exceptions"])
+        # _md folds whitespace away; the English label's leading space is meant.
+        text += (" " if rows.startswith(" ") else "") + _md(rows)
     return text
 
 

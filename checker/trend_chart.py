@@ -24,8 +24,9 @@ def trend_chart(series, unit: str, labels: dict) -> dict | None:
         return None
     values = [m for _, m, _ in points] + [t for _, _, t in points if t is not None]
     low, high = min(values), max(values)
-    if high == low:  # a flat line sits in the middle
-        low, high = low - 1, high + 1
+    if high == low:  # a flat line: some room around it, never below zero for a count
+        pad = abs(high) * 0.1 or 1.0
+        low, high = (max(low - pad, 0.0) if low >= 0 else low - pad), high + pad
     plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = plot_width / (len(points) - 1)
 

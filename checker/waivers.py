@@ -218,4 +218,5 @@ def apply_waivers(
         finding.waiver = {**waiver.record(finding.status), "entry": waiver.entry}
         finding.status = "waived"
         outcome.applied.append((waiver, finding))
+    outcome.problems.sort(key=lambda problem: problem.entry)  # in the file's order
     return outcome

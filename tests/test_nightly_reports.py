@@ -143,3 +143,21 @@ def test_the_trend_keeps_the_last_twelve_runs(tmp_path, run_cli):
     ).group(0)
     days = re.findall(r"<title>(2025-09-\d\d)", trend)
     assert days == [f"2025-09-{d:02d}" for d in range(3, 15)]
+
+
+def test_trend_geometry_puts_higher_values_higher_and_keeps_a_flat_count_above_zero():
+    from checker.labels import load_labels
+    from checker.trend_chart import trend_chart
+
+    labels = load_labels("en")
+    chart = trend_chart(
+        [("2025-09-28", 0.0, 0.0), ("2025-09-29", 2.0, 0.0), ("2025-09-30", None, 0.0)],
+        "count",
+        labels,
+    )
+    first, second = chart["dots"]  # the night without a metric is left out
+    assert second["y"] < first["y"]  # 2 is drawn above 0
+    assert (chart["high_text"], chart["low_text"]) == ("2", "0")
+    flat = trend_chart([("2025-09-28", 0.0, 0.0), ("2025-09-29", 0.0, 0.0)], "count", labels)
+    assert (flat["low_text"], flat["high_text"]) == ("0", "1")
+    assert trend_chart([("2025-09-28", 1.0, 0.0)], "count", labels) is None  # one point

@@ -113,6 +113,8 @@ def check(
     """Check the extract in EXTRACT_DIR and write the findings and reports to --out."""
     if threads:  # polars reads this once, when it is first imported below
         os.environ.setdefault("POLARS_MAX_THREADS", str(threads))
+    if no_history and history_path:
+        raise click.UsageError("--history and --no-history exclude each other")
 
     def run() -> int:
         from checker import nightly

@@ -23,81 +23,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from checker import history_rows
 from checker.errors import InputError
+from checker.history_schema import SCHEMA_VERSION, migrate, schema_version
 from checker.pause import pause_point
-
-SCHEMA_VERSION = 1
-
-# Each schema version's steps, applied in order to bring an older file up to date.
-_MIGRATIONS: dict[int, tuple[str, ...]] = {
-    1: (
-        """CREATE TABLE runs (
-            run_id VARCHAR NOT NULL,
-            as_of_date DATE NOT NULL,
-            profile VARCHAR NOT NULL,
-            started_at VARCHAR NOT NULL,
-            recorded_at TIMESTAMP NOT NULL,
-            tool_version VARCHAR NOT NULL,
-            rows_rejected BIGINT NOT NULL,
-            timings VARCHAR NOT NULL)""",
-        """CREATE TABLE run_rules (
-            run_id VARCHAR NOT NULL,
-            rule_id VARCHAR NOT NULL,
-            rule_version INTEGER NOT NULL,
-            parameters VARCHAR NOT NULL)""",
-        """CREATE TABLE run_inputs (
-            run_id VARCHAR NOT NULL,
-            table_name VARCHAR NOT NULL,
-            path VARCHAR NOT NULL,
-            size_bytes BIGINT NOT NULL,
-            sha256 VARCHAR NOT NULL,
-            rows BIGINT NOT NULL,
-            rows_rejected BIGINT NOT NULL)""",
-        """CREATE TABLE findings (
-            run_id VARCHAR NOT NULL,
-            institution_id VARCHAR NOT NULL,
-            institution_name VARCHAR,
-            rule_id VARCHAR NOT NULL,
-            rule_version INTEGER NOT NULL,
-            status VARCHAR NOT NULL,
-            original_status VARCHAR NOT NULL,
-            metric DOUBLE,
-            threshold DOUBLE,
-            unit VARCHAR,
-            exceptions BIGINT NOT NULL,
-            change_mark VARCHAR,
-            since DATE,
-            waiver_reference VARCHAR,
-            message VARCHAR,
-            parameters VARCHAR NOT NULL)""",
-        """CREATE TABLE run_audit (
-            recorded_at TIMESTAMP NOT NULL,
-            as_of_date DATE NOT NULL,
-            profile VARCHAR NOT NULL,
-            run_id VARCHAR NOT NULL,
-            action VARCHAR NOT NULL,
-            replaced_run_id VARCHAR)""",
-    ),
-}
-
-_FINDING_SCHEMA = {
-    "run_id": pl.String(),
-    "institution_id": pl.String(),
-    "institution_name": pl.String(),
-    "rule_id": pl.String(),
-    "rule_version": pl.Int32(),
-    "status": pl.String(),
-    "original_status": pl.String(),
-    "metric": pl.Float64(),
-    "threshold": pl.Float64(),
-    "unit": pl.String(),
-    "exceptions": pl.Int64(),
-    "change_mark": pl.String(),
-    "since": pl.Date(),
-    "waiver_reference": pl.String(),
-    "message": pl.String(),
-    "parameters": pl.String(),
-}
 
 
 @dataclass
@@ -185,9 +114,9 @@ class History:
                     json.dumps(result.timings),
                 ],
             )
-            self._append("run_rules", _rules_frame(run_id, result))
-            self._append("run_inputs", _inputs_frame(run_id, result))
-            self._append("findings", _findings_frame(run_id, result))
+            self._append("run_rules", history_rows.rules_frame(run_id, result))
+            self._append("run_inputs", history_rows.inputs_frame(run_id, result))
+            self._append("findings", history_rows.findings_frame(run_id, result))
             replaced_id = replaced[-1][0] if replaced else None
             db.execute(
                 "INSERT INTO run_audit VALUES (?, ?, ?, ?, ?, ?)",
@@ -278,133 +207,16 @@ def open_history(path: Path, read_only: bool = False) -> Iterator[History]:
         key = "history_busy" if "lock" in detail.lower() else "history_unreadable"
         raise InputError(str(path), key, detail=detail) from None
     try:
-        version = _schema_version(connection)
+        version = schema_version(connection)
         if version > SCHEMA_VERSION:
             raise InputError(str(path), "history_too_new", found=version, supported=SCHEMA_VERSION)
         if version < SCHEMA_VERSION:
             if read_only:
                 raise InputError(str(path), "history_old", found=version, supported=SCHEMA_VERSION)
-            _migrate(connection, version)
+            migrate(connection, version)
         yield History(connection, path)
     finally:
         connection.close()
-
-
-def _schema_version(connection: duckdb.DuckDBPyConnection) -> int:
-    has_meta = connection.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
-    ).fetchall()[0][0]
-    if not has_meta:
-        return 0
-    # DuckDB wants every result read to its end before the next statement: fetchall.
-    rows = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
-    return int(rows[0][0]) if rows else 0
-
-
-def _migrate(connection: duckdb.DuckDBPyConnection, version: int) -> None:
-    connection.begin()
-    try:
-        connection.execute(
-            "CREATE TABLE IF NOT EXISTS meta (key VARCHAR NOT NULL, value VARCHAR NOT NULL)"
-        )
-        for step in range(version + 1, SCHEMA_VERSION + 1):
-            for statement in _MIGRATIONS[step]:
-                connection.execute(statement)
-        connection.execute("DELETE FROM meta WHERE key = 'schema_version'")
-        connection.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-        connection.commit()
-    except BaseException:
-        connection.rollback()
-        raise
-
-
-def _rules_frame(run_id: str, result) -> pl.DataFrame:
-    parameters = _parameters_by_rule(result)
-    return pl.DataFrame(
-        {
-            "run_id": [run_id] * len(result.rules),
-            "rule_id": [rule.id for rule in result.rules],
-            "rule_version": [rule.version for rule in result.rules],
-            "parameters": [
-                json.dumps(
-                    parameters.get(rule.id, {}), ensure_ascii=False, sort_keys=True, default=str
-                )
-                for rule in result.rules
-            ],
-        },
-        schema={
-            "run_id": pl.String(),
-            "rule_id": pl.String(),
-            "rule_version": pl.Int32(),
-            "parameters": pl.String(),
-        },
-    )
-
-
-def _parameters_by_rule(result) -> dict[str, dict]:
-    """The parameter values a rule was judged with on the as-of date (the same for every
-    institution), else the rule file's defaults."""
-    chosen = {f.rule_id: f.parameters for f in result.findings if f.parameters}
-    for rule in result.rules:
-        chosen.setdefault(
-            rule.id, {name: spec.get("default") for name, spec in rule.parameters.items()}
-        )
-    return chosen
-
-
-def _inputs_frame(run_id: str, result) -> pl.DataFrame:
-    return pl.DataFrame(
-        [
-            {
-                "run_id": run_id,
-                "table_name": i.table,
-                "path": i.path,
-                "size_bytes": i.size_bytes,
-                "sha256": i.sha256,
-                "rows": i.rows,
-                "rows_rejected": i.rows_rejected,
-            }
-            for i in result.inputs
-        ],
-        schema={
-            "run_id": pl.String(),
-            "table_name": pl.String(),
-            "path": pl.String(),
-            "size_bytes": pl.Int64(),
-            "sha256": pl.String(),
-            "rows": pl.Int64(),
-            "rows_rejected": pl.Int64(),
-        },
-    )
-
-
-def _findings_frame(run_id: str, result) -> pl.DataFrame:
-    rows = []
-    for f in result.findings:
-        change = f.change or {}
-        rows.append(
-            {
-                "run_id": run_id,
-                "institution_id": f.institution_id,
-                "institution_name": f.institution_name,
-                "rule_id": f.rule_id,
-                "rule_version": f.rule_version,
-                "status": f.status,
-                "original_status": f.original_status,
-                "metric": f.metric,
-                "threshold": f.threshold,
-                "unit": f.unit,
-                "exceptions": f.exceptions,
-                "change_mark": change.get("mark"),
-                "since": dt.date.fromisoformat(change["since"]) if change.get("since") else None,
-                "waiver_reference": f.waiver["reference"] if f.waiver else None,
-                "message": f.message,
-                "parameters": json.dumps(
-                    f.parameters, ensure_ascii=False, sort_keys=True, default=str
-                ),
-            }
-        )
-    return pl.DataFrame(rows, schema=_FINDING_SCHEMA)
 
 
 def _first_line(error: Exception) -> str:

@@ -247,3 +247,9 @@ def test_history_command_csv_neutralises_formulas_from_the_data(tmp_path, run_cl
 def test_history_command_without_a_history_file_is_one_line(tmp_path, run_cli):
     code, _, err = run_cli("history", "--history", tmp_path / "none.duckdb", "--lang", "en")
     assert code == 2 and err.count("\n") == 1 and "no such history file" in err
+
+
+def test_history_and_no_history_together_are_a_usage_error(tmp_path, run_cli):
+    extract = write_night(tmp_path / "n1", "2025-09-29", {})
+    code, _, err = _check(run_cli, extract, tmp_path / "out", "--no-history", "--history", "h.db")
+    assert code == 2 and "exclude each other" in err

@@ -68,7 +68,7 @@ def summary_markdown(result, lang: str = "zh") -> str:
                 lines += ["", f"### {labels[f'list_{mark}']}", ""]
                 lines += [
                     f"{n}. {_md(labels[f'mark_{mark}'])} · {_md_sentence(item, labels)}"
-                    + (f" ({_md(item['note'])})" if item["note"] else "")
+                    + (_md_note(item["note"], labels) if item["note"] else "")
                     for n, item in enumerate(items, 1)
                 ]
     lines += ["", f"**{_md(facts['headline'])}** {_md(facts['scope'])}"]
@@ -143,9 +143,14 @@ def _change_groups(changes: dict):
     ]
 
 
+def _md_note(note: str, labels: dict) -> str:
+    text = labels["mark_note"].format(note=note)
+    return (" " if text.startswith(" ") else "") + _md(text)
+
+
 def _change_line(item: dict, mark: str, labels: dict) -> str:
     text = f"[{labels[f'mark_{mark}']}] {_sentence(item, labels)}"
-    return text + (f" ({item['note']})" if item["note"] else "")
+    return text + (labels["mark_note"].format(note=item["note"]) if item["note"] else "")
 
 
 def _waiver_lines(waivers: dict | None, labels: dict, bullet: str) -> list[str]:

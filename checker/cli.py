@@ -80,6 +80,20 @@ RULES_OPTION = click.option(
 @click.option("--memory-limit", help="DuckDB memory limit, e.g. 4GB (default: 80% of RAM).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors (for cron).")
 @RULES_OPTION
+@click.option(
+    "--history",
+    "history_path",
+    type=click.Path(path_type=Path),
+    help="Run history (DuckDB file) to compare with and record into "
+    "(default: history.duckdb beside the --out folder).",
+)
+@click.option("--no-history", is_flag=True, help="Neither compare with nor record a history.")
+@click.option(
+    "--waivers",
+    "waivers_path",
+    type=click.Path(path_type=Path),
+    help="YAML list of waivers: institution, rule, from, to, reason, approved_by, reference.",
+)
 def check(
     extract_dir: Path,
     out_dir: Path,
@@ -92,28 +106,46 @@ def check(
     memory_limit: str | None,
     quiet: bool,
     rules_dirs: tuple[Path, ...],
+    history_path: Path | None,
+    no_history: bool,
+    waivers_path: Path | None,
 ) -> None:
     """Check the extract in EXTRACT_DIR and write the findings and reports to --out."""
     if threads:  # polars reads this once, when it is first imported below
         os.environ.setdefault("POLARS_MAX_THREADS", str(threads))
+    if no_history and history_path:
+        raise click.UsageError("--history and --no-history exclude each other")
 
     def run() -> int:
+        from checker import nightly
         from checker.load import ReadOptions
+        from checker.locks import run_locks
         from checker.output import write_outputs
         from checker.pipeline import run_check
         from checker.summary import summary_text
+        from checker.waivers import load_waivers
 
-        result = run_check(
-            extract_dir,
-            profile=profile,
-            lang=lang,
-            threads=threads,
-            options=ReadOptions(encoding, sheet),
-            amount_unit=amount_unit,
-            memory_limit=memory_limit,
-            rules_dirs=rules_dirs,
-        )
-        write_outputs(result, out_dir, lang)
+        history = None if no_history else history_path or nightly.default_history_path(out_dir)
+        nightly.check_history_outside(history, out_dir)
+        with run_locks(out_dir, history):
+            nightly.remove_leftovers(out_dir)
+            waivers = load_waivers(waivers_path) if waivers_path else None  # fail fast
+            result = run_check(
+                extract_dir,
+                profile=profile,
+                lang=lang,
+                threads=threads,
+                options=ReadOptions(encoding, sheet),
+                amount_unit=amount_unit,
+                memory_limit=memory_limit,
+                rules_dirs=rules_dirs,
+            )
+            if history is not None:
+                nightly.compare_with_history(result, history)
+            if waivers is not None:
+                nightly.apply_waiver_file(result, waivers_path, waivers)
+            record = (lambda: nightly.record_in_history(result, history)) if history else None
+            write_outputs(result, out_dir, lang, before_swap=record)
         if not quiet:
             click.echo(summary_text(result, out_dir, lang))
         statuses = Counter(f.status for f in result.findings)
@@ -161,6 +193,55 @@ def validate(
         write_csv_atomically(extract.rejections, rejected_path)
         click.echo(validation_report(extract, rejected_path, lang))
         return EXIT_BREACH if extract.rejections.height else EXIT_PASS
+
+    sys.exit(_guarded(run, lang))
+
+
+@main.command("history")
+@click.option(
+    "--history",
+    "history_path",
+    type=click.Path(path_type=Path),
+    default=Path("history.duckdb"),
+    show_default=True,
+    help="The run history (DuckDB file) that `check` records into.",
+)
+@click.option("--institution", help="Only this institution's (or guarantor's) findings.")
+@click.option("--rule", "rule_id", help="Only this rule's findings.")
+@click.option("--profile", help="Only runs of this profile.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="table for a person; csv (findings) or json (runs and findings) for other tools.",
+)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+def history_command(
+    history_path: Path,
+    institution: str | None,
+    rule_id: str | None,
+    profile: str | None,
+    output_format: str,
+    lang: str,
+) -> None:
+    """Past runs and their findings from the run history."""
+
+    def run() -> int:
+        from checker import history_report
+        from checker.history import open_history
+
+        with open_history(history_path, read_only=True) as store:
+            runs = store.runs(profile)
+            findings = store.findings(institution, rule_id, profile)
+        if output_format == "json":
+            click.echo(history_report.history_json(runs, findings))
+        elif output_format == "csv":
+            click.echo(history_report.history_csv(findings), nl=False)
+        else:
+            click.echo(history_report.history_table(runs, findings, lang))
+        return EXIT_PASS
 
     sys.exit(_guarded(run, lang))
 

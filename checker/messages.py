@@ -48,6 +48,43 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "包含多个数据日期（{dates}）；一次检查只能是一个日期的数据",
         "en": "holds several as-of dates ({dates}); one extract is one date",
     },
+    # The nightly machinery: history file, locks, waivers file (exit 2).
+    "history_missing": {"zh": "历史库文件不存在", "en": "no such history file"},
+    "history_unreadable": {
+        "zh": "不是可读的历史库（DuckDB 文件）：{detail}",
+        "en": "is not a readable history file (DuckDB): {detail}",
+    },
+    "history_too_new": {
+        "zh": "历史库由更新版本的 loancheck 写入（结构版本 {found}，本版本支持 {supported}），"
+        "为免误读已停止；请升级 loancheck",
+        "en": "was written by a newer loancheck (schema version {found}; this one reads up "
+        "to {supported}); stopped rather than misread it: upgrade loancheck",
+    },
+    "history_old": {
+        "zh": "历史库结构版本 {found} 较旧（当前 {supported}），请先运行一次 check 以升级",
+        "en": "has schema version {found}, older than {supported}; run check once to migrate it",
+    },
+    "history_inside_out": {
+        "zh": "历史库不能放在输出文件夹 {out} 内（该文件夹每次运行整体替换）",
+        "en": "the history cannot live inside the output folder {out} (replaced whole each run)",
+    },
+    "history_busy": {
+        "zh": "历史库正被另一个运行写入，请稍后再试（{detail}）",
+        "en": "is being written by another run; try again later ({detail})",
+    },
+    "locked": {
+        "zh": "另一个 loancheck 运行正在使用（锁文件 {lock}），本次未运行；请待其结束后再试",
+        "en": "is in use by another loancheck run (lock file {lock}); nothing was done, "
+        "try again when it has finished",
+    },
+    "waivers_unreadable": {
+        "zh": "豁免文件无法读取：{detail}",
+        "en": "the waivers file cannot be read: {detail}",
+    },
+    "waivers_not_list": {
+        "zh": "豁免文件应为 YAML 列表（每项一条豁免），实际为 {found}",
+        "en": "the waivers file must be a YAML list (one entry per waiver), not {found}",
+    },
     # A row that fails a check (rejected_rows.csv, `loancheck validate`).
     "row_problem": {
         "zh": "{file}：第 {row} 行 {header} 列：{problem}",

@@ -8,11 +8,13 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
 import polars as pl
 
+from checker.pause import pause_point
 from checker.pipeline import CheckResult
 from checker.render import render_reports
 from checker.safe import safe_filename
@@ -22,7 +24,11 @@ from checker.summary import write_summaries
 _FORMULA_START = r"^[=+\-@\t\r]"
 
 
-def write_outputs(result: CheckResult, out_dir: Path, lang: str) -> None:
+def write_outputs(
+    result: CheckResult, out_dir: Path, lang: str, before_swap: Callable[[], None] | None = None
+) -> None:
+    """`before_swap` runs once everything is written and before it is renamed into place
+    (the nightly run records its history there): if it fails, the old output stays."""
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
@@ -34,6 +40,9 @@ def write_outputs(result: CheckResult, out_dir: Path, lang: str) -> None:
         )
         render_reports(result, staging, lang, exception_paths)
         write_summaries(result, staging, out_dir, lang)
+        if before_swap is not None:
+            before_swap()
+        pause_point("before-output-swap")
         _swap_into_place(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -50,23 +59,45 @@ def findings_document(result: CheckResult) -> dict:
             "inputs": [asdict(i) for i in result.inputs],
             "rejected_rows": result.rows_rejected,
             "timings": {stage: round(seconds, 3) for stage, seconds in result.timings.items()},
+            **_nightly_document(result),
         },
         "findings": [f.to_json() for f in result.findings],
     }
 
 
+def _nightly_document(result: CheckResult) -> dict:
+    """Added keys for a run with a history or waivers; absent otherwise."""
+    extra = {}
+    if result.history is not None:
+        extra["history"] = {
+            "path": result.history.path,
+            "compared_with": result.history.compared_with,
+        }
+    if result.waivers is not None:
+        extra["waivers"] = result.waivers.to_json()
+    return extra
+
+
 def write_csv(frame: pl.DataFrame, path: Path) -> None:
     """UTF-8 with BOM so Excel shows Chinese; text cells that look like formulas neutralised."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _neutralised(frame).write_csv(path, include_bom=True)
+
+
+def csv_text(frame: pl.DataFrame) -> str:
+    """The CSV as text for another tool's pipe: no BOM, formulas neutralised all the same."""
+    return _neutralised(frame).write_csv()
+
+
+def _neutralised(frame: pl.DataFrame) -> pl.DataFrame:
     text_columns = [name for name, dtype in frame.schema.items() if dtype == pl.String()]
-    safe = frame.with_columns(
+    return frame.with_columns(
         pl.when(pl.col(name).str.contains(_FORMULA_START))
         .then(pl.lit("'") + pl.col(name))
         .otherwise(pl.col(name))
         .alias(name)
         for name in text_columns
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    safe.write_csv(path, include_bom=True)
 
 
 def write_csv_atomically(frame: pl.DataFrame, path: Path) -> None:

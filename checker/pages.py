@@ -10,11 +10,13 @@ from collections import Counter
 
 from checker.charts import chart_for
 from checker.labels import column_label, detail_label, detail_unit, format_cell, format_value
+from checker.nightly_pages import mark_note, waiver_text
 from checker.reasons import translated_reason
 from checker.safe import safe_filename
+from checker.trend_chart import trend_chart
 
 EXCEPTION_PREVIEW_ROWS = 20
-STATUS_ORDER = ("breach", "error", "warn", "pass", "not_applicable")
+STATUS_ORDER = ("breach", "error", "warn", "waived", "pass", "not_applicable")
 # The statuses the index page lists one by one, in this order.
 NOTABLE = ("breach", "error", "warn")
 
@@ -135,6 +137,12 @@ def section(finding, rule, context: dict) -> dict:
         "rows": [[format_cell(row[c], c, labels) for c in columns] for row in preview],
         "total_rows": rows.height if rows is not None else 0,
         "csv": context["exception_paths"].get((finding.institution_id, rule.id)),
+        "mark": (finding.change or {}).get("mark"),
+        "mark_note": mark_note(finding, labels),
+        "waiver": waiver_text(finding.waiver, labels) if finding.waiver else None,
+        "trend": trend_chart(
+            context["trends"].get((finding.institution_id, rule.id), []), rule.unit, labels
+        ),
     }
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -21,12 +22,17 @@ from checker.rules import Rule, load_definitions, load_profile, load_rule_set, r
 from checker.schemas import SchemaSet, TableSpec, load_schemas
 from checker.validate import CheckedTable, check_table
 
+if TYPE_CHECKING:
+    from checker.changes import HistoryView
+    from checker.waivers import WaiverOutcome
+
 
 @dataclass
 class InputSummary:
     table: str
     path: str
     sha256: str
+    size_bytes: int
     rows: int
     rows_checked: int
     rows_rejected: int
@@ -46,6 +52,10 @@ class CheckResult:
     findings: list[Finding]
     exceptions: dict[tuple[str, str], pl.DataFrame]  # (institution_id, rule_id) -> rows
     timings: dict[str, float] = field(default_factory=dict)
+    # For a run that keeps a history (checker/nightly.py): the comparison with the previous
+    # as-of date and the metric trends; and the waivers applied or refused.
+    history: "HistoryView | None" = None
+    waivers: "WaiverOutcome | None" = None
 
     @property
     def rows_rejected(self) -> int:
@@ -171,6 +181,7 @@ def _summary(table: CheckedTable) -> InputSummary:
         table=table.raw.spec.name,
         path=table.raw.file,
         sha256=table.raw.sha256,
+        size_bytes=table.raw.path.stat().st_size,
         rows=table.rows,
         rows_checked=table.clean.height,
         rows_rejected=table.rows_rejected,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from checker import pages
+from checker import nightly_pages, pages
 from checker.labels import load_labels
 from checker.resources import data_dir
 from checker.rules import load_documents
@@ -35,6 +35,8 @@ def render_reports(result, out_dir: Path, lang: str, exception_paths: dict) -> N
         headline=pages.headline(subjects, labels),
         notable=pages.notable_findings(subjects, rules_by_id, labels, lang),
         not_applicable=pages.not_applicable_groups(result, rules_by_id, labels, lang),
+        changes=nightly_pages.changes(result, subjects, rules_by_id, labels, lang),
+        waivers=nightly_pages.waivers(result, subjects, rules_by_id, labels, lang),
     )
     (out_dir / "index.html").write_text(index, encoding="utf-8")
     context = {
@@ -43,6 +45,7 @@ def render_reports(result, out_dir: Path, lang: str, exception_paths: dict) -> N
         "documents": load_documents(),
         "exceptions": result.exceptions,
         "exception_paths": exception_paths,
+        "trends": result.history.trends if result.history else {},
     }
     page = env.get_template("institution.html")
     for subject in subjects:

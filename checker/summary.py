@@ -9,7 +9,7 @@ catalogue in the run's language.
 import unicodedata
 from pathlib import Path
 
-from checker import pages
+from checker import nightly_pages, pages
 from checker.labels import load_labels
 
 STATUSES = ("breach", "warn", "pass", "not_applicable", "error")
@@ -23,11 +23,27 @@ def summary_text(result, out_dir: Path, lang: str = "zh") -> str:
     facts = _facts(result, lang)
     labels = facts["labels"]
     title = labels["report_title"]
-    lines = [title, "=" * _width(title), *facts["run_lines"], "", facts["headline"], facts["scope"]]
+    lines = [title, "=" * _width(title), *facts["run_lines"], ""]
+    changes = facts["changes"]
+    if changes:  # what changed leads: it is the morning's question
+        lines.append(changes["title"])
+        if changes["first_run"]:
+            lines.append(labels["changes_first_run"])
+        else:
+            lines.append(changes["counts"])
+            for mark, items in _change_groups(changes):
+                lines += [f"  {labels[f'list_{mark}']}"]
+                lines += [
+                    f"    {n}. {_change_line(item, mark, labels)}"
+                    for n, item in enumerate(items, 1)
+                ]
+        lines.append("")
+    lines += [facts["headline"], facts["scope"]]
     for status, items in facts["notable"].items():
         if items:
             lines += ["", labels[f"list_{status}"]]
             lines += [f"  {n}. {_sentence(item, labels)}" for n, item in enumerate(items, 1)]
+    lines += _waiver_lines(facts["waivers"], labels, "  - ")
     if facts["not_applicable"]:
         lines += ["", labels["list_not_applicable"]]
         lines += [f"  - {_na_line(group, labels)}" for group in facts["not_applicable"]]
@@ -41,11 +57,26 @@ def summary_markdown(result, lang: str = "zh") -> str:
     labels = facts["labels"]
     lines = [f"# {labels['report_title']}", ""]
     lines += [f"- {_md(line)}" for line in facts["run_lines"]]
+    changes = facts["changes"]
+    if changes:
+        lines += ["", f"## {_md(changes['title'])}", ""]
+        if changes["first_run"]:
+            lines.append(_md(labels["changes_first_run"]))
+        else:
+            lines.append(f"**{_md(changes['counts'])}**")
+            for mark, items in _change_groups(changes):
+                lines += ["", f"### {labels[f'list_{mark}']}", ""]
+                lines += [
+                    f"{n}. {_md(labels[f'mark_{mark}'])} · {_md_sentence(item, labels)}"
+                    + (_md_note(item["note"], labels) if item["note"] else "")
+                    for n, item in enumerate(items, 1)
+                ]
     lines += ["", f"**{_md(facts['headline'])}** {_md(facts['scope'])}"]
     for status, items in facts["notable"].items():
         if items:
             lines += ["", f"## {labels[f'list_{status}']}", ""]
             lines += [f"{n}. {_md_sentence(item, labels)}" for n, item in enumerate(items, 1)]
+    lines += _md_waivers(facts["waivers"], labels)
     if facts["not_applicable"]:
         lines += ["", f"## {labels['list_not_applicable']}", ""]
         lines += [f"- {_md(_na_line(group, labels))}" for group in facts["not_applicable"]]
@@ -89,6 +120,9 @@ def _facts(result, lang: str) -> dict:
         "headline": pages.headline(subjects, labels),
         "notable": pages.notable_findings(subjects, rules_by_id, labels, lang),
         "not_applicable": pages.not_applicable_groups(result, rules_by_id, labels, lang),
+        "changes": nightly_pages.changes(result, subjects, rules_by_id, labels, lang),
+        "waivers": nightly_pages.waivers(result, subjects, rules_by_id, labels, lang),
+        "statuses": STATUSES + (("waived",) if result.waivers and result.waivers.applied else ()),
         "rules": result.rules,
         "totals": pages.totals(result),
         "breaching": {
@@ -100,6 +134,57 @@ def _facts(result, lang: str) -> dict:
             for rule in result.rules
         },
     }
+
+
+def _change_groups(changes: dict):
+    """New and resolved first: they are the news; persisting ones last."""
+    return [
+        (m, changes["groups"][m]) for m in ("new", "resolved", "persisting") if changes["groups"][m]
+    ]
+
+
+def _md_note(note: str, labels: dict) -> str:
+    text = labels["mark_note"].format(note=note)
+    return (" " if text.startswith(" ") else "") + _md(text)
+
+
+def _change_line(item: dict, mark: str, labels: dict) -> str:
+    text = f"[{labels[f'mark_{mark}']}] {_sentence(item, labels)}"
+    return text + (labels["mark_note"].format(note=item["note"]) if item["note"] else "")
+
+
+def _waiver_lines(waivers: dict | None, labels: dict, bullet: str) -> list[str]:
+    """The waiver section: applied ones with their reason, then the ones not applied."""
+    if not waivers or not (waivers["applied"] or waivers["problems"]):
+        return []
+    lines = ["", labels["waivers_title"]]
+    if waivers["applied"]:
+        lines.append(labels["waivers_applied"])
+        lines += [
+            " ".join(f"{bullet}{w['who']} · {w['rule_title']}{labels['colon']}{w['text']}".split())
+            for w in waivers["applied"]
+        ]
+    if waivers["problems"]:
+        lines.append(labels["waivers_problems"])
+        lines += [f"{bullet}{text}" for text in waivers["problems"]]
+    return lines
+
+
+def _md_waivers(waivers: dict | None, labels: dict) -> list[str]:
+    if not waivers or not (waivers["applied"] or waivers["problems"]):
+        return []
+    lines = ["", f"## {labels['waivers_title']}"]
+    if waivers["applied"]:
+        lines += ["", f"### {labels['waivers_applied']}", ""]
+        lines += [
+            f"- **{_md(w['who'])}** · [{_md(w['rule_title'])}]({w['link']})"
+            f"{labels['colon']}{_md(w['text'])}"
+            for w in waivers["applied"]
+        ]
+    if waivers["problems"]:
+        lines += ["", f"### {labels['waivers_problems']}", ""]
+        lines += [f"- {_md(text)}" for text in waivers["problems"]]
+    return lines
 
 
 def _sentence(item: dict, labels: dict) -> str:
@@ -119,14 +204,16 @@ def _md_sentence(item: dict, labels: dict) -> str:
     text = f"**{_md(who)}** · [{_md(item['rule_title'])}]({item['link']})"
     text += f"{labels['colon']}{_md(item['message'])}"
     if item["exceptions"]:
-        text += _md(labels["exception_rows"].format(n=item["exceptions"]))
+        rows = labels["exception_rows"].format(n=item["exceptions"])
+        # _md folds whitespace away; the English label's leading space is meant.
+        text += (" " if rows.startswith(" ") else "") + _md(rows)
     return text
 
 
 def _text_table(facts: dict) -> list[str]:
-    labels, totals = facts["labels"], facts["totals"]
+    labels, totals, statuses = facts["labels"], facts["totals"], facts["statuses"]
     width = max(len(rule.id) for rule in facts["rules"]) if facts["rules"] else 4
-    headers = [labels[f"status_{s}"] for s in STATUSES]
+    headers = [labels[f"status_{s}"] for s in statuses]
     lines = [
         _pad(labels["summary_rule"], width)
         + "".join(" " + _pad(h, COLUMN, right=True) for h in headers)
@@ -136,20 +223,21 @@ def _text_table(facts: dict) -> list[str]:
     for rule in facts["rules"]:
         ids = facts["breaching"][rule.id]
         who = ", ".join(ids[:MAX_IDS]) + (" …" if len(ids) > MAX_IDS else "")
-        counts = "".join(" " + _pad(str(totals[rule.id][s]), COLUMN, right=True) for s in STATUSES)
+        counts = "".join(" " + _pad(str(totals[rule.id][s]), COLUMN, right=True) for s in statuses)
         lines.append(f"{_pad(rule.id, width)}{counts}  {who}".rstrip())
     return lines
 
 
 def _markdown_table(facts: dict) -> list[str]:
     labels, totals, lang = facts["labels"], facts["totals"], facts["lang"]
-    headers = [labels["summary_rule"], *(labels[f"status_{s}"] for s in STATUSES)]
+    statuses = facts["statuses"]
+    headers = [labels["summary_rule"], *(labels[f"status_{s}"] for s in statuses)]
     lines = [
         "| " + " | ".join(headers) + f" | {labels['summary_breaching']} |",
-        "|---" + "|---:" * len(STATUSES) + "|---|",
+        "|---" + "|---:" * len(statuses) + "|---|",
     ]
     for rule in facts["rules"]:
-        counts = " | ".join(str(totals[rule.id][s]) for s in STATUSES)
+        counts = " | ".join(str(totals[rule.id][s]) for s in statuses)
         ids = ", ".join(_md(i) for i in facts["breaching"][rule.id])
         lines.append(f"| {_md(rule.title[lang])} (`{rule.id}`) | {counts} | {ids} |")
     return lines

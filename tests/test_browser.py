@@ -88,3 +88,54 @@ def test_printed_tables_fit_the_width_of_an_a4_page(browser, frozen_reports, sho
     )
     assert overflowing == []
     browser.screenshot(shots / f"print.{Path(page).stem}.zh.png", width=A4_CONTENT_WIDTH)
+
+
+@pytest.fixture(scope="module")
+def nightly_reports(tmp_path_factory) -> Path:
+    """Three nights of the tiny nightly extract into one folder, the last with a waiver:
+    what changed, a waiver section and trend charts to look at."""
+    import yaml
+    from click.testing import CliRunner
+
+    from checker.cli import main
+    from tests.nightly import write_night
+
+    base = tmp_path_factory.mktemp("nightly-browser")
+    waivers = base / "waivers.yaml"
+    entry = {"institution": "B2", "rule": "fee-disclosure", "from": "2025-09-30"}
+    entry |= {"to": "2025-09-30", "reason": "reprint", "approved_by": "Bureau", "reference": "R1"}
+    waivers.write_text(yaml.safe_dump([entry]), encoding="utf-8")
+    for as_of, undisclosed in [
+        ("2025-09-28", {"B1": 1, "B2": 2}),
+        ("2025-09-29", {"B1": 2, "B2": 1}),
+        ("2025-09-30", {"B2": 1}),
+    ]:
+        extract = write_night(base / as_of, as_of, undisclosed)
+        CliRunner().invoke(
+            main, ["check", str(extract), "--out", str(base / "out"), "--waivers", str(waivers)]
+        )
+    return base / "out"
+
+
+def test_nightly_pages_load_cleanly_with_the_trend_chart(browser, nightly_reports, shots):
+    browser.load((nightly_reports / "index.html").as_uri())
+    assert browser.console_errors() == []
+    browser.screenshot(shots / "nightly-index.zh.png")
+    browser.load((nightly_reports / "institutions" / "B2.html").as_uri())
+    assert browser.console_errors() == []
+    trends = browser.evaluate(
+        "[...document.querySelectorAll('svg.trend')].map(s => s.getBoundingClientRect().width)"
+    )
+    assert trends and all(width > 300 for width in trends)
+    browser.screenshot(shots / "nightly-B2.zh.png")
+    browser.load(
+        (nightly_reports / "institutions" / "B2.html").as_uri(),
+        width=A4_CONTENT_WIDTH,
+        media="print",
+    )
+    overflowing = browser.evaluate(
+        """[...document.querySelectorAll('table, svg')]
+            .filter(t => t.getBoundingClientRect().right > document.body.clientWidth + 1)
+            .map(t => t.className.baseVal ?? t.className)"""
+    )
+    assert overflowing == []

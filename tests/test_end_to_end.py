@@ -238,7 +238,14 @@ def test_rerun_replaces_the_output_folder(tmp_path, run_cli):
     (out / "stale.txt").write_text("from an earlier run")
     assert run_cli("check", extract, "--out", out)[0] == 0
     assert not (out / "stale.txt").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "x"]
+    # No staging folder is left; beside the output stay the history and the two lock files.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".out.lock",
+        "history.duckdb",
+        "history.duckdb.lock",
+        "out",
+        "x",
+    ]
 
 
 def test_utf8_bom_csv_is_read(tmp_path, run_cli):

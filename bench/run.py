@@ -83,11 +83,21 @@ def contenders(extract: Path, loans: int, threads: int, work: Path, peers: list[
     python = sys.executable
     out = work / "loancheck-out"
     chosen = [
-        Contender("floor (DuckDB scan)", [python, str(HERE / "floor.py"), str(extract), str(threads)]),
+        Contender(
+            "floor (DuckDB scan)", [python, str(HERE / "floor.py"), str(extract), str(threads)]
+        ),
         Contender(
             "loancheck check",
-            [str(LOANCHECK), "check", str(extract), "--out", str(out), "--quiet",
-             "--threads", str(threads)],  # fmt: skip
+            [
+                str(LOANCHECK),
+                "check",
+                str(extract),
+                "--out",
+                str(out),
+                "--quiet",
+                "--threads",
+                str(threads),
+            ],  # fmt: skip
             result=out / "findings.json",
         ),
     ]
@@ -145,8 +155,12 @@ def summarise(chosen: list[Contender], loans: int, file_format: str) -> list[dic
                "repetitions": len(contender.samples), "failed": contender.failed}  # fmt: skip
         if contender.samples:
             wall = contender.median(0)
-            row |= {"wall_s": wall, "cpu_s": contender.median(1),
-                    "peak_rss_mib": contender.median(2) / 1024, "rows_per_s": loans / wall}  # fmt: skip
+            row |= {
+                "wall_s": wall,
+                "cpu_s": contender.median(1),
+                "peak_rss_mib": contender.median(2) / 1024,
+                "rows_per_s": loans / wall,
+            }
             if contender is check and floor.samples:
                 row["vs_floor"] = wall / floor.median(0)
             if contender not in (floor, check) and check.samples:
@@ -178,7 +192,7 @@ def table(rows: list[dict]) -> str:
             f"{r['rows_per_s']:,.0f} | {r['cpu_s']:.1f} | {r['peak_rss_mib']:,.0f} | "
             f"{r.get('vs_floor', '') and format(r['vs_floor'], '.2f')} | "
             f"{r.get('vs_loancheck', '') and format(r['vs_loancheck'], '.2f')} | "
-            f"{ {True: 'yes', False: '**NO**'}.get(r.get('same_breaches'), '')} |"
+            f"{ {True: 'yes', False: '**NO**'}.get(r.get('same_breaches'), '') } |"
         )
     return "\n".join(lines)
 

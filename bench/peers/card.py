@@ -69,7 +69,8 @@ def table_path(extract: Path, table: str) -> Path:
 
 
 def breaches_from_totals(totals: dict, fee_counts: dict) -> set[tuple[str, str]]:
-    """totals: institution -> {snapshot -> sums}; fee_counts: institution -> (forbidden, undisclosed)."""
+    """totals: institution -> {snapshot -> sums};
+    fee_counts: institution -> (forbidden fees, undisclosed loans and fees)."""
     found = set()
     for institution, snapshots in totals.items():
         now, start = snapshots.get("now"), snapshots.get("year_start")

@@ -27,9 +27,7 @@ E = gx.expectations
 
 def loan_expectations() -> list:
     checks = [E.ExpectColumnValuesToNotBeNull(column=c) for c in (*LOAN_STRINGS, *LOAN_BOOLS)]
-    checks += [
-        E.ExpectColumnValuesToBeInSet(column=c, value_set=list(v)) for c, v in ENUMS.items()
-    ]
+    checks += [E.ExpectColumnValuesToBeInSet(column=c, value_set=list(v)) for c, v in ENUMS.items()]
     checks += [
         E.ExpectColumnValuesToBeBetween(column="credit_line", min_value=0),
         E.ExpectColumnValuesToBeBetween(column="balance", min_value=0),
@@ -84,7 +82,9 @@ def main() -> None:
         outcome = batch.validate(suite)
         rejected += sum(r.result.get("unexpected_count", 0) or 0 for r in outcome.results)
     keys = frames["loans"][["institution_id", "loan_id"]]
-    matched = frames["fees"].merge(keys, on=["institution_id", "loan_id"], how="left", indicator=True)
+    matched = frames["fees"].merge(
+        keys, on=["institution_id", "loan_id"], how="left", indicator=True
+    )
     rejected += int((matched["_merge"] != "both").sum())
     write_result(result, breaches(frames), rejected, len(frames["loans"]))
 

@@ -46,19 +46,23 @@ def _flags(book: pd.DataFrame) -> pd.DataFrame:
 def _snapshot_totals(book: pd.DataFrame) -> pd.DataFrame:
     flags = _flags(book)
     balance = book["balance"]
-    sums = pd.DataFrame(
-        {
-            "institution_id": book["institution_id"],
-            "balance": balance,
-            "npl": balance.where(flags["npl"], 0.0),
-            "private": balance.where(flags["private"], 0.0),
-            "private_npl": balance.where(flags["private"] & flags["npl"], 0.0),
-            "inclusive": balance.where(flags["inclusive"], 0.0),
-            "inclusive_npl": balance.where(flags["inclusive"] & flags["npl"], 0.0),
-            "ti_balance": balance.where(flags["ti"], 0.0),
-            "ti_inclusive": balance.where(flags["ti"] & flags["inclusive"], 0.0),
-        }
-    ).groupby("institution_id").sum()
+    sums = (
+        pd.DataFrame(
+            {
+                "institution_id": book["institution_id"],
+                "balance": balance,
+                "npl": balance.where(flags["npl"], 0.0),
+                "private": balance.where(flags["private"], 0.0),
+                "private_npl": balance.where(flags["private"] & flags["npl"], 0.0),
+                "inclusive": balance.where(flags["inclusive"], 0.0),
+                "inclusive_npl": balance.where(flags["inclusive"] & flags["npl"], 0.0),
+                "ti_balance": balance.where(flags["ti"], 0.0),
+                "ti_inclusive": balance.where(flags["ti"] & flags["inclusive"], 0.0),
+            }
+        )
+        .groupby("institution_id")
+        .sum()
+    )
     counted = book[flags["ti"] & flags["inclusive"] & (balance > 0)]
     sums["ti_borrowers"] = counted.groupby("institution_id")["borrower_id"].nunique()
     sums["ti_borrowers"] = sums["ti_borrowers"].fillna(0)
@@ -89,8 +93,11 @@ def breaches(frames: dict[str, pd.DataFrame]) -> set[tuple[str, str]]:
         )
     )
     forbidden_by = forbidden.groupby(joined["institution_id"]).sum()
-    undisclosed = (~joined["disclosed"]).groupby(joined["institution_id"]).sum().add(
-        (~loans["disclosure_provided"]).groupby(loans["institution_id"]).sum(), fill_value=0
+    undisclosed = (
+        (~joined["disclosed"])
+        .groupby(joined["institution_id"])
+        .sum()
+        .add((~loans["disclosure_provided"]).groupby(loans["institution_id"]).sum(), fill_value=0)
     )
     fee_counts = {
         institution: (int(forbidden_by.get(institution, 0)), int(undisclosed.get(institution, 0)))

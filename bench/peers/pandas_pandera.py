@@ -84,7 +84,9 @@ def main() -> None:
     )
     # fees must belong to a current loan
     keys = frames["loans"][["institution_id", "loan_id"]]
-    matched = frames["fees"].merge(keys, on=["institution_id", "loan_id"], how="left", indicator=True)
+    matched = frames["fees"].merge(
+        keys, on=["institution_id", "loan_id"], how="left", indicator=True
+    )
     rejected += int((matched["_merge"] != "both").sum())
     write_result(result, breaches(frames), rejected, len(frames["loans"]))
 

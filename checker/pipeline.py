@@ -138,7 +138,7 @@ def run_check(
         as_of_date=dt.date.fromisoformat(extract.as_of_date) if extract.as_of_date else None,
     )
     findings, exceptions = [], {}
-    progress.stage("rules", len(rules))
+    progress.stage("rules", len(rules), unit="rules")
     for rule in rules:
         result = engine.run(rule)
         progress.advance(1)

@@ -13,7 +13,7 @@ from typing import IO
 class Progress:
     """The do-nothing reporter: the default for every stage."""
 
-    def stage(self, name: str, total: int | None = None) -> None:
+    def stage(self, name: str, total: int | None = None, unit: str = "rows") -> None:
         """A new stage begins (the previous one ends); total in rows or steps, if known."""
 
     def advance(self, amount: int = 1) -> None:
@@ -56,12 +56,14 @@ class RichProgress(Progress):
             transient=False,
         )
         self.task = None
+        self.unit = "rows"
         self.table = None
         self.started = 0.0
 
-    def stage(self, name: str, total: int | None = None) -> None:
+    def stage(self, name: str, total: int | None = None, unit: str = "rows") -> None:
         self._finish()
         self.started = time.perf_counter()
+        self.unit = unit
         self.task = self.display.add_task(name, total=total, speed="")
 
     def advance(self, amount: int = 1) -> None:
@@ -79,13 +81,17 @@ class RichProgress(Progress):
 
     def _speed(self, done: float) -> str:
         elapsed = time.perf_counter() - self.started
-        return f"{done / elapsed:,.0f} rows/s" if elapsed > 0 and done else ""
+        if self.unit != "rows" or elapsed <= 0 or not done:
+            return ""
+        return f"{done / elapsed:,.0f} rows/s"
 
     def _finish(self) -> None:
         if self.task is not None:
             task = self.display.tasks[self.task]
-            if task.total is None:  # a stage of unknown size is complete when it ends
-                self.display.update(self.task, total=task.completed or 1)
+            if task.total is None or not task.completed:
+                # a stage of unknown size (or counted in nothing) is complete when it ends
+                done = task.completed or 1
+                self.display.update(self.task, total=done, completed=done)
 
     def __enter__(self) -> "RichProgress":
         self.display.start()

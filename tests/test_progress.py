@@ -17,7 +17,7 @@ class Recorder(Progress):
         self.stages: list[tuple[str, int | None]] = []
         self.advanced: dict[str, int] = {}
 
-    def stage(self, name, total=None):
+    def stage(self, name, total=None, unit="rows"):
         self.stages.append((name, total))
         self.advanced[name] = 0
 

@@ -43,6 +43,7 @@ class Contender:
     command: list[str]
     result: Path | None = None  # peers write their breaches here
     samples: list[tuple[float, float, int]] = field(default_factory=list)  # wall, cpu, rss KB
+    timings: list[dict] = field(default_factory=list)  # loancheck's run.timings, per run
     failed: str = ""
 
     def median(self, index: int) -> float:
@@ -140,9 +141,14 @@ def run_size(extract: Path, loans: int, file_format: str, args) -> list[dict]:
                       f"{contender.samples[-1][0]:.1f}s" if contender.samples and not
                       contender.failed else f"  {contender.name}: FAILED {contender.failed}",
                       flush=True)  # fmt: skip
-                if contender.result and contender.name == "loancheck check":
-                    reference = loancheck_breaches(contender.result)
-                    contender.reference = reference
+                if (
+                    contender.result
+                    and contender.name == "loancheck check"
+                    and not contender.failed
+                ):
+                    contender.reference = loancheck_breaches(contender.result)
+                    document = json.loads(contender.result.read_text(encoding="utf-8"))
+                    contender.timings.append(document["run"].get("timings", {}))
         return summarise(chosen, loans, file_format)
 
 
@@ -174,6 +180,13 @@ def summarise(chosen: list[Contender], loans: int, file_format: str) -> list[dic
                       f"only peer {sorted(found - reference)}", flush=True)  # fmt: skip
         if contender is check:
             row["card_breaches"] = len(reference)
+            stages = {stage for t in contender.timings for stage in t}
+            row["stage_seconds"] = {
+                stage: statistics.median(t.get(stage, 0) for t in contender.timings)
+                for stage in sorted(stages)
+            }
+            print(f"  loancheck stages at {loans:,} {file_format} (median s): "
+                  f"{row['stage_seconds']}", flush=True)  # fmt: skip
         rows.append(row)
     return rows
 

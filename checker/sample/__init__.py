@@ -57,6 +57,7 @@ def write_sample(
             _sink(partial["loans"], LOAN_SCHEMA, file_format) as loans_out,
             _sink(partial["fees"], FEE_SCHEMA, file_format) as fees_out,
         ):
+            report("loans", 0, current.rows)  # each table reports before its first chunk
             for start in range(0, current.rows, CHUNK):
                 stop = min(start + CHUNK, current.rows)
                 chunk = loan_rows(current, start, stop)
@@ -64,12 +65,14 @@ def write_sample(
                 fees_out.write(fee_rows(current, chunk, start, stop))
                 report("loans", stop, current.rows)
         with _sink(partial["baseline"], LOAN_SCHEMA, file_format) as out:
+            report("baseline", 0, baseline.rows)
             for start in range(0, baseline.rows, CHUNK):
                 stop = min(start + CHUNK, baseline.rows)
                 out.write(loan_rows(baseline, start, stop))
                 report("baseline", stop, baseline.rows)
         contracts = Contracts(plan)
         with _sink(partial["guarantees"], GUARANTEE_SCHEMA, file_format) as out:
+            report("guarantees", 0, contracts.rows)
             for start in range(0, contracts.rows, CHUNK):
                 stop = min(start + CHUNK, contracts.rows)
                 out.write(guarantee_rows(contracts, start, stop))

@@ -122,12 +122,14 @@ def check(
         from checker.locks import run_locks
         from checker.output import write_outputs
         from checker.pipeline import run_check
+        from checker.progress import reporter_for
         from checker.summary import summary_text
         from checker.waivers import load_waivers
 
         history = None if no_history else history_path or nightly.default_history_path(out_dir)
         nightly.check_history_outside(history, out_dir)
-        with run_locks(out_dir, history):
+        progress = reporter_for(quiet)
+        with run_locks(out_dir, history), progress:
             nightly.remove_leftovers(out_dir)
             waivers = load_waivers(waivers_path) if waivers_path else None  # fail fast
             result = run_check(
@@ -139,12 +141,14 @@ def check(
                 amount_unit=amount_unit,
                 memory_limit=memory_limit,
                 rules_dirs=rules_dirs,
+                progress=progress,
             )
             if history is not None:
                 nightly.compare_with_history(result, history)
             if waivers is not None:
                 nightly.apply_waiver_file(result, waivers_path, waivers)
             record = (lambda: nightly.record_in_history(result, history)) if history else None
+            progress.stage("write reports")
             write_outputs(result, out_dir, lang, before_swap=record)
         if not quiet:
             click.echo(summary_text(result, out_dir, lang))
@@ -241,6 +245,81 @@ def history_command(
             click.echo(history_report.history_csv(findings), nl=False)
         else:
             click.echo(history_report.history_table(runs, findings, lang))
+        return EXIT_PASS
+
+    sys.exit(_guarded(run, lang))
+
+
+@main.command()
+@click.argument("out_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--loans",
+    type=click.IntRange(min=1),
+    default=100_000,
+    show_default=True,
+    help="Loans in the current book (the year-start book has about 20% fewer).",
+)
+@click.option(
+    "--institutions",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="Banks in the extract.",
+)
+@click.option(
+    "--seed", type=int, default=1, show_default=True, help="Same seed and options, same bytes."
+)
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["parquet", "csv"]),
+    default="parquet",
+    show_default=True,
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of messages.",
+)
+@click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+def sample(
+    out_dir: Path,
+    loans: int,
+    institutions: int,
+    seed: int,
+    file_format: str,
+    lang: str,
+    quiet: bool,
+) -> None:
+    """Write a large realistic extract (loans, baseline, fees, guarantees, guarantors) into
+    OUT_DIR, with a few institutions planned to breach each core measure. Written in chunks,
+    so memory stays bounded for any number of loans."""
+
+    from checker.sample.plan import MIN_LOANS_PER_INSTITUTION
+
+    if loans < MIN_LOANS_PER_INSTITUTION * institutions:
+        raise click.BadParameter(
+            f"at least {MIN_LOANS_PER_INSTITUTION} per institution", param_hint="--loans"
+        )
+
+    def run() -> int:
+        from checker.progress import reporter_for
+        from checker.sample import write_sample
+
+        progress = reporter_for(quiet)
+        with progress:
+            plan = write_sample(
+                out_dir, loans, institutions, seed, file_format, on_rows=progress.rows
+            )
+        if not quiet:
+            click.echo(
+                f"{out_dir}: {plan.loans:,} loans, {plan.baseline_loans:,} at year-start, "
+                f"{plan.contracts:,} guarantee contracts"
+            )
+            for subject, rule_id in sorted(plan.expected_breaches()):
+                click.echo(f"planned breach: {subject} {rule_id}")
         return EXIT_PASS
 
     sys.exit(_guarded(run, lang))

@@ -44,6 +44,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "没有名为 {sheet} 的工作表；工作表有：{sheets}",
         "en": "no sheet named {sheet}; sheets: {sheets}",
     },
+    "sample_folder_has_tables": {
+        "zh": "已有数据表文件 {files}；请换一个空文件夹生成样例数据",
+        "en": "already holds table files ({files}); write the sample into an empty folder",
+    },
     "several_as_of_dates": {
         "zh": "包含多个数据日期（{dates}）；一次检查只能是一个日期的数据",
         "en": "holds several as-of dates ({dates}); one extract is one date",

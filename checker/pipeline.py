@@ -18,6 +18,7 @@ from checker.explain import explain
 from checker.findings import Finding
 from checker.load import ROW, ReadOptions, find_tables, read_table
 from checker.parse import REJECTION_SCHEMA
+from checker.progress import NO_PROGRESS, Progress
 from checker.rules import Rule, load_definitions, load_profile, load_rule_set, rules_to_run
 from checker.schemas import SchemaSet, TableSpec, load_schemas
 from checker.validate import CheckedTable, check_table
@@ -81,16 +82,25 @@ def load_and_validate(
     options: ReadOptions | None = None,
     amount_unit: str = "yuan",
     lang: str = "zh",
+    progress: Progress = NO_PROGRESS,
 ) -> ValidatedExtract:
     """Read every table before checking any, so an unreadable file stops the run early."""
     files = find_tables(extract_dir, schemas)
-    raw = {name: read_table(schemas[name], path, options) for name, path in files.items()}
+    raw = {}
+    for name, path in files.items():
+        progress.stage(f"read {path.name}")
+        raw[name] = read_table(schemas[name], path, options)
+        progress.advance(raw[name].rows)
+    progress.stage(f"validate {raw['loans'].file}", raw["loans"].rows)
     checked = {"loans": check_table(raw["loans"], schemas.common, amount_unit)}
+    progress.advance(raw["loans"].rows)
     for name, table in raw.items():
         if name != "loans":
+            progress.stage(f"validate {table.file}", table.rows)
             references = table.spec.references
             target = checked[references["table"]].clean if references else None
             checked[name] = check_table(table, schemas.common, amount_unit, referenced=target)
+            progress.advance(table.rows)
     rejections = pl.concat([t.rejections for t in checked.values()]).cast(REJECTION_SCHEMA)
     by_file = {table.file: table for table in raw.values()}
     explained = explain(rejections, by_file, schemas, lang)
@@ -110,6 +120,7 @@ def run_check(
     amount_unit: str = "yuan",
     memory_limit: str | None = None,
     rules_dirs: tuple[Path, ...] = (),
+    progress: Progress = NO_PROGRESS,
 ) -> CheckResult:
     started_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     timings: dict[str, float] = {}
@@ -119,7 +130,7 @@ def run_check(
     definitions = load_definitions()
     schemas = load_schemas()
 
-    extract = load_and_validate(extract_dir, schemas, options, amount_unit, lang)
+    extract = load_and_validate(extract_dir, schemas, options, amount_unit, lang, progress)
     checked = extract.tables
     timings["load_and_validate"] = time.perf_counter() - clock
 
@@ -137,8 +148,10 @@ def run_check(
         as_of_date=dt.date.fromisoformat(extract.as_of_date) if extract.as_of_date else None,
     )
     findings, exceptions = [], {}
+    progress.stage("rules", len(rules), unit="rules")
     for rule in rules:
         result = engine.run(rule)
+        progress.advance(1)
         findings.extend(result.findings)
         exceptions.update({(sid, rule.id): rows for sid, rows in result.exceptions.items()})
     timings["rules"] = time.perf_counter() - clock

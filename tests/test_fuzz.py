@@ -30,9 +30,9 @@ ROWS = [
     {"loan_id": "L3", "borrower_name": "三明某某机械有限公司"},
     {"loan_id": "L4", "is_syndicated": True},
 ]
-_TEMPLATE = Path(tempfile.mkdtemp(prefix="loancheck-fuzz-"))
-write_extract(_TEMPLATE, {"loans": ROWS})
-VALID = (_TEMPLATE / "loans.csv").read_bytes()
+with tempfile.TemporaryDirectory(prefix="loancheck-fuzz-") as _template:
+    write_extract(Path(_template), {"loans": ROWS})
+    VALID = (Path(_template) / "loans.csv").read_bytes()
 
 
 def _truncate(data: bytes, draw) -> bytes:

@@ -76,16 +76,16 @@ def load_and_validate(
     files = find_tables(extract_dir, schemas)
     raw = {name: read_table(schemas[name], path, options) for name, path in files.items()}
     checked = {"loans": check_table(raw["loans"], schemas.common, amount_unit)}
+    raw["loans"].release_cells()  # each table's text is done with once it is checked
     for name, table in raw.items():
         if name != "loans":
             references = table.spec.references
             target = checked[references["table"]].clean if references else None
             checked[name] = check_table(table, schemas.common, amount_unit, referenced=target)
+            table.release_cells()
     rejections = pl.concat([t.rejections for t in checked.values()]).cast(REJECTION_SCHEMA)
     by_file = {table.file: table for table in raw.values()}
     explained = explain(rejections, by_file, schemas, lang)
-    for table in raw.values():
-        table.release_cells()
     return ValidatedExtract(
         tables=checked, rejections=explained, as_of_date=_as_of_date(checked["loans"])
     )

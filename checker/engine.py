@@ -65,7 +65,10 @@ class RuleEngine:
         # extract without one valid loan row has no as-of date: today's rules apply.
         self.as_of_date = as_of_date or dt.date.today()
         config = {"threads": threads, "memory_limit": memory_limit}
+        # DuckDB's own progress bar would print to stdout during long queries, even with
+        # --quiet or when not on a terminal; progress is the CLI's business.
         self.connection = duckdb.connect(config={k: v for k, v in config.items() if v})
+        self.connection.execute("SET enable_progress_bar = false")
         for name, frame in tables.items():
             # Converted to Arrow once: DuckDB would otherwise convert a polars frame again
             # at every scan, and the shared facts are scanned by many rules. Arrow string

@@ -97,7 +97,10 @@ def _parse(text: pl.Series, spec: ColumnSpec, common: CommonSpellings):
             return parsed, None
         case _:
             stripped = text.str.strip_chars()
-            return stripped.set(stripped == "", None), None
+            blank = stripped == ""
+            if not blank.any() and stripped.str.len_bytes().equals(text.str.len_bytes()):
+                return text, None  # already clean: keep the file's buffers, not a copy
+            return stripped.set(blank, None), None
 
 
 def _number(text: pl.Series, dtype):

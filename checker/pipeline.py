@@ -94,6 +94,7 @@ def load_and_validate(
     progress.stage(f"validate {raw['loans'].file}", raw["loans"].rows)
     checked = {"loans": check_table(raw["loans"], schemas.common, amount_unit)}
     progress.advance(raw["loans"].rows)
+    raw["loans"].release_cells()  # each table's text is done with once it is checked
     for name, table in raw.items():
         if name != "loans":
             progress.stage(f"validate {table.file}", table.rows)
@@ -101,11 +102,10 @@ def load_and_validate(
             target = checked[references["table"]].clean if references else None
             checked[name] = check_table(table, schemas.common, amount_unit, referenced=target)
             progress.advance(table.rows)
+            table.release_cells()
     rejections = pl.concat([t.rejections for t in checked.values()]).cast(REJECTION_SCHEMA)
     by_file = {table.file: table for table in raw.values()}
     explained = explain(rejections, by_file, schemas, lang)
-    for table in raw.values():
-        table.release_cells()
     return ValidatedExtract(
         tables=checked, rejections=explained, as_of_date=_as_of_date(checked["loans"])
     )

@@ -254,6 +254,34 @@ def test_indicator_warns_and_never_breaches(tmp_path):
     assert only(run_rule(tmp_path, rule, loans("2025-09-30", 700))).status == "warn"
 
 
+# --- exception rows -----------------------------------------------------------------------
+
+
+def test_exception_rows_are_queried_only_when_a_finding_is_flagged(tmp_path):
+    # error() fails when a row is read, not when the query is bound: the query runs only
+    # for breach or warn findings, whose rows are kept.
+    rule = load_rule(
+        rule_with(
+            tmp_path,
+            exceptions_sql="SELECT institution_id, loan_id, error('read') AS boom FROM loans",
+        )
+    )
+    clean, breaching = tmp_path / "clean", tmp_path / "breaching"
+    clean.mkdir()
+    breaching.mkdir()
+    assert only(run_rule(clean, rule, loans("2025-09-30", 500))).status == "pass"
+    finding = only(run_rule(breaching, rule, loans("2025-09-30", 600)))
+    assert finding.status == "error" and "read" in finding.message
+
+
+def test_exception_query_that_does_not_bind_fails_the_rule_even_when_all_pass(tmp_path):
+    rule = load_rule(
+        rule_with(tmp_path, exceptions_sql="SELECT institution_id, no_such_column FROM loans")
+    )
+    finding = only(run_rule(tmp_path, rule, loans("2025-09-30", 500)))
+    assert finding.status == "error" and "no_such_column" in finding.message
+
+
 # --- profiles --------------------------------------------------------------------------------
 
 

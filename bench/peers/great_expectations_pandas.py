@@ -20,7 +20,7 @@ from card import (  # noqa: E402
     arguments,
     write_result,
 )
-from pandas_card import breaches, load  # noqa: E402
+from pandas_card import breaches, fees_without_a_loan, load  # noqa: E402
 
 E = gx.expectations
 
@@ -81,11 +81,7 @@ def main() -> None:
         suite = gx.ExpectationSuite(name=table, expectations=expectations)
         outcome = batch.validate(suite)
         rejected += sum(r.result.get("unexpected_count", 0) or 0 for r in outcome.results)
-    keys = frames["loans"][["institution_id", "loan_id"]]
-    matched = frames["fees"].merge(
-        keys, on=["institution_id", "loan_id"], how="left", indicator=True
-    )
-    rejected += int((matched["_merge"] != "both").sum())
+    rejected += fees_without_a_loan(frames)
     write_result(result, breaches(frames), rejected, len(frames["loans"]))
 
 

@@ -104,3 +104,12 @@ def breaches(frames: dict[str, pd.DataFrame]) -> set[tuple[str, str]]:
         for institution in totals
     }
     return breaches_from_totals(totals, fee_counts)
+
+
+def fees_without_a_loan(frames: dict) -> int:
+    """Fee rows whose (institution, loan) is not a current loan: the reference check."""
+    keys = frames["loans"][["institution_id", "loan_id"]]
+    matched = frames["fees"].merge(
+        keys, on=["institution_id", "loan_id"], how="left", indicator=True
+    )
+    return int((matched["_merge"] != "both").sum())

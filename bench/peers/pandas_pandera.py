@@ -15,7 +15,7 @@ from card import (
     arguments,
     write_result,
 )
-from pandas_card import breaches, load
+from pandas_card import breaches, fees_without_a_loan, load
 
 LOAN_SCHEMA = pa.DataFrameSchema(
     {
@@ -82,12 +82,7 @@ def main() -> None:
             ("guarantees", GUARANTEE_SCHEMA),
         )
     )
-    # fees must belong to a current loan
-    keys = frames["loans"][["institution_id", "loan_id"]]
-    matched = frames["fees"].merge(
-        keys, on=["institution_id", "loan_id"], how="left", indicator=True
-    )
-    rejected += int((matched["_merge"] != "both").sum())
+    rejected += fees_without_a_loan(frames)
     write_result(result, breaches(frames), rejected, len(frames["loans"]))
 
 

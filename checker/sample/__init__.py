@@ -58,25 +58,16 @@ def write_sample(
             _sink(partial["fees"], FEE_SCHEMA, file_format) as fees_out,
         ):
             report("loans", 0, current.rows)  # each table reports before its first chunk
-            for start in range(0, current.rows, CHUNK):
-                stop = min(start + CHUNK, current.rows)
+            for start, stop in _spans(current.rows):
                 chunk = loan_rows(current, start, stop)
                 loans_out.write(chunk)
                 fees_out.write(fee_rows(current, chunk, start, stop))
                 report("loans", stop, current.rows)
         with _sink(partial["baseline"], LOAN_SCHEMA, file_format) as out:
-            report("baseline", 0, baseline.rows)
-            for start in range(0, baseline.rows, CHUNK):
-                stop = min(start + CHUNK, baseline.rows)
-                out.write(loan_rows(baseline, start, stop))
-                report("baseline", stop, baseline.rows)
+            _write_chunks(out, "baseline", loan_rows, baseline, report)
         contracts = Contracts(plan)
         with _sink(partial["guarantees"], GUARANTEE_SCHEMA, file_format) as out:
-            report("guarantees", 0, contracts.rows)
-            for start in range(0, contracts.rows, CHUNK):
-                stop = min(start + CHUNK, contracts.rows)
-                out.write(guarantee_rows(contracts, start, stop))
-                report("guarantees", stop, contracts.rows)
+            _write_chunks(out, "guarantees", guarantee_rows, contracts, report)
         guarantors = guarantor_rows(plan)
         with _sink(partial["guarantors"], guarantors.schema, file_format) as out:
             out.write(guarantors)
@@ -115,3 +106,17 @@ class _Sink:
 
 def _sink(path: Path, schema: pa.Schema, file_format: str) -> _Sink:
     return _Sink(path, schema, file_format)
+
+
+def _spans(rows: int):
+    """(start, stop) of each chunk of CHUNK rows."""
+    return ((start, min(start + CHUNK, rows)) for start in range(0, rows, CHUNK))
+
+
+def _write_chunks(out, table: str, make_rows, source, report: OnRows) -> None:
+    """The table's rows make_rows(source, start, stop) written chunk by chunk, with its
+    progress reported before the first chunk and after each."""
+    report(table, 0, source.rows)
+    for start, stop in _spans(source.rows):
+        out.write(make_rows(source, start, stop))
+        report(table, stop, source.rows)

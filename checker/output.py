@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -33,13 +34,16 @@ def write_outputs(
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
+        clock = time.perf_counter()
         exception_paths = _write_exceptions(result, staging)
         write_csv(result.rejections, staging / "rejected_rows.csv")
+        render_reports(result, staging, lang, exception_paths)
+        write_summaries(result, staging, out_dir, lang)
+        # findings.json last, so that run.timings can say what writing the rest took.
+        result.timings["write_reports"] = time.perf_counter() - clock
         (staging / "findings.json").write_text(
             json.dumps(findings_document(result), ensure_ascii=False, indent=2), encoding="utf-8"
         )
-        render_reports(result, staging, lang, exception_paths)
-        write_summaries(result, staging, out_dir, lang)
         if before_swap is not None:
             before_swap()
         pause_point("before-output-swap")

@@ -60,6 +60,13 @@ def test_findings_json_keeps_the_contract(sample_run):
     assert len(pairs) == len(set(pairs)), "one finding per (institution, rule)"
 
 
+def test_run_timings_give_seconds_for_every_stage(sample_run):
+    _, _, document = sample_run
+    timings = document["run"]["timings"]
+    assert list(timings) == ["load_and_validate", "rules", "write_reports"]
+    assert all(isinstance(seconds, float) and seconds >= 0 for seconds in timings.values())
+
+
 def test_sample_shows_every_rule_both_passing_and_breaching(sample_run):
     _, _, document = sample_run
     statuses = defaultdict(set)

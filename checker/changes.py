@@ -9,7 +9,9 @@ before this as-of date in the history:
 - persisting: flagged now and then; `since` is the first as-of date of the unbroken streak,
   carried forward from run to run in the history;
 - resolved: flagged then, passes now (a check that could not be measured now is not
-  called resolved: its mark stays empty and `previous_status` says what it was).
+  called resolved: its mark stays empty and `previous_status` says what it was);
+- vanished: flagged then, with no finding at all now (the institution is not in
+  tonight's extract, or the rule is no longer run): listed apart, as it has no finding.
 
 With no earlier run to compare with, no finding is marked; a flagged one's streak starts
 today, so tomorrow's run can say since when it persists.
@@ -36,11 +38,27 @@ class HistoryView:
     trends: dict[tuple[str, str], list[tuple[str, float | None, float | None]]] = field(
         default_factory=dict
     )
+    # (institution_id, rule_id, status then) flagged last time with no finding tonight
+    vanished: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def mark_changes(findings: list[Finding], previous: PreviousRun | None, as_of_date: str) -> None:
     for finding in findings:
         finding.change = _change(finding, previous, as_of_date)
+
+
+def vanished(findings: list[Finding], previous: PreviousRun | None) -> list[tuple[str, str, str]]:
+    """Flagged last time, with no finding tonight: the institution's rows (or the rule) are
+    missing from tonight's run. Listed so that a breach never disappears unnoticed because
+    a bank was left out of the extract."""
+    if previous is None:
+        return []
+    tonight = {(f.institution_id, f.rule_id) for f in findings}
+    return sorted(
+        (institution_id, rule_id, status)
+        for (institution_id, rule_id), (status, _) in previous.findings.items()
+        if status in FLAGGED and (institution_id, rule_id) not in tonight
+    )
 
 
 def _change(finding: Finding, previous: PreviousRun | None, as_of_date: str) -> dict:

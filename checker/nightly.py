@@ -6,7 +6,7 @@ import glob
 import shutil
 from pathlib import Path
 
-from checker.changes import TREND_RUNS, HistoryView, mark_changes, trends
+from checker.changes import TREND_RUNS, HistoryView, mark_changes, trends, vanished
 from checker.errors import InputError
 from checker.history import Recorded, open_history
 from checker.pipeline import CheckResult
@@ -52,6 +52,7 @@ def compare_with_history(result: CheckResult, history_path: Path) -> None:
     mark_changes(result.findings, previous, result.as_of_date)
     view.compared_with = previous.as_of_date if previous else None
     view.trends = trends(recent, result.findings, result.as_of_date)
+    view.vanished = vanished(result.findings, previous)
     result.history = view
 
 

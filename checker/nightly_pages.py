@@ -23,6 +23,14 @@ def changes(result, ordered_subjects: list[dict], rules_by_id: dict, labels: dic
         "first_run": False,
         "counts": labels["changes_counts"].format(**{k: len(v) for k, v in groups.items()}),
         "groups": groups,
+        "vanished": [
+            labels["vanished_item"].format(
+                id=institution_id,
+                rule=rules_by_id[rule_id].title[lang] if rule_id in rules_by_id else rule_id,
+                status=labels[f"status_{status}"],
+            )
+            for institution_id, rule_id, status in view.vanished
+        ],
     }
 
 

@@ -76,6 +76,10 @@ def _nightly_document(result: CheckResult) -> dict:
         extra["history"] = {
             "path": result.history.path,
             "compared_with": result.history.compared_with,
+            "vanished": [
+                {"institution_id": institution_id, "rule_id": rule_id, "previous_status": status}
+                for institution_id, rule_id, status in result.history.vanished
+            ],
         }
     if result.waivers is not None:
         extra["waivers"] = result.waivers.to_json()

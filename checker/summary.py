@@ -37,6 +37,9 @@ def summary_text(result, out_dir: Path, lang: str = "zh") -> str:
                     f"    {n}. {_change_line(item, mark, labels)}"
                     for n, item in enumerate(items, 1)
                 ]
+            if changes["vanished"]:
+                lines += [f"  {labels['list_vanished']}"]
+                lines += [f"    - {text}" for text in changes["vanished"]]
         lines.append("")
     lines += [facts["headline"], facts["scope"]]
     for status, items in facts["notable"].items():
@@ -71,6 +74,9 @@ def summary_markdown(result, lang: str = "zh") -> str:
                     + (_md_note(item["note"], labels) if item["note"] else "")
                     for n, item in enumerate(items, 1)
                 ]
+            if changes["vanished"]:
+                lines += ["", f"### {_md(labels['list_vanished'])}", ""]
+                lines += [f"- {_md(text)}" for text in changes["vanished"]]
     lines += ["", f"**{_md(facts['headline'])}** {_md(facts['scope'])}"]
     for status, items in facts["notable"].items():
         if items:

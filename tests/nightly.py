@@ -14,12 +14,12 @@ from tests.rules.harness import write_extract
 BANKS = ("B1", "B2")
 
 
-def write_night(folder: Path, as_of_date: str, undisclosed: dict[str, int]) -> Path:
+def write_night(folder: Path, as_of_date: str, undisclosed: dict[str, int], banks=BANKS) -> Path:
     """An extract for one as-of date where bank X has undisclosed[X] loans without a cost
     list (of its two)."""
     folder.mkdir(parents=True, exist_ok=True)
     loans = []
-    for bank in BANKS:
+    for bank in banks:
         for number in (1, 2):
             loans.append(
                 {

@@ -146,6 +146,20 @@ def test_three_nights_mark_new_persisting_and_resolved(tmp_path, run_cli):
     assert findings_of(out)[("B1", "npl-tolerance-private")]["change"]["mark"] is None
 
 
+def test_a_bank_flagged_last_night_and_absent_tonight_is_listed(tmp_path, run_cli):
+    """B1 breaches fee-disclosure on the 29th; on the 30th the extract has only B2, so B1
+    has no finding at all: its breach must not vanish from the morning's reading."""
+    out = tmp_path / "out"
+    _check(run_cli, write_night(tmp_path / "29", "2025-09-29", {"B1": 1}), out)
+    _check(run_cli, write_night(tmp_path / "30", "2025-09-30", {}, banks=("B2",)), out)
+    vanished = run_document(out)["history"]["vanished"]
+    assert vanished == [{"institution_id": "B1", "rule_id": RULE, "previous_status": "breach"}]
+    line = "B1 · Loan cost disclosed to the borrower: breach last time, no result now"
+    assert line in (out / "summary.txt").read_text(encoding="utf-8")
+    assert line in (out / "summary.md").read_text(encoding="utf-8")
+    assert line in (out / "index.html").read_text(encoding="utf-8")
+
+
 def test_a_streak_broken_by_a_clean_night_starts_again(tmp_path, run_cli):
     out = tmp_path / "out"
     for as_of, undisclosed in [

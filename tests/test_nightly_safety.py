@@ -126,6 +126,16 @@ def test_a_second_run_meanwhile_is_refused_and_the_first_result_stands(yesterday
         assert same_history.returncode == 2
         assert str(history) in same_history.stderr and "history.duckdb.lock" in same_history.stderr
         assert not (tmp_path / "elsewhere").exists()
+        # Reading the history while the run writes it: one line, exit 2, not a traceback.
+        reading = subprocess.run(
+            [*CLI, "history", "--history", str(history), "--lang", "en"],
+            capture_output=True,
+            text=True,
+            timeout=WAIT_SECONDS,
+        )
+        assert reading.returncode == 2, reading.stdout
+        assert reading.stderr.count("\n") == 1
+        assert "is being written by another run" in reading.stderr
     finally:
         marker.unlink()  # let the first run finish
     assert first.wait(timeout=WAIT_SECONDS) == 1, first.stderr.read()

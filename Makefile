@@ -21,8 +21,8 @@ test: $(BIN)/loancheck
 	$(BIN)/python -m pytest -q
 
 lint: $(BIN)/loancheck
-	$(BIN)/ruff check checker tests
-	$(BIN)/ruff format --check checker tests
+	$(BIN)/ruff check checker tests bench
+	$(BIN)/ruff format --check checker tests bench
 
 clean:
 	rm -rf $(VENV) out build dist

@@ -12,7 +12,8 @@ def changes(result, ordered_subjects: list[dict], rules_by_id: dict, labels: dic
         return None
     if view.compared_with is None:
         return {"title": labels["changes_first_title"], "first_run": True}
-    groups = {"new": [], "persisting": [], "resolved": []}
+    # New and resolved first: they are the news; persisting ones last.
+    groups = {"new": [], "resolved": [], "persisting": []}
     for subject in ordered_subjects:
         for finding in subject["findings"]:
             mark = (finding.change or {}).get("mark")
@@ -22,7 +23,8 @@ def changes(result, ordered_subjects: list[dict], rules_by_id: dict, labels: dic
         "title": labels["changes_title"].format(date=view.compared_with),
         "first_run": False,
         "counts": labels["changes_counts"].format(**{k: len(v) for k, v in groups.items()}),
-        "groups": groups,
+        # (mark, items) in reading order, marks with no finding left out
+        "groups": [(mark, items) for mark, items in groups.items() if items],
         "vanished": [
             labels["vanished_item"].format(
                 id=institution_id,

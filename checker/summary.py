@@ -31,7 +31,7 @@ def summary_text(result, out_dir: Path, lang: str = "zh") -> str:
             lines.append(labels["changes_first_run"])
         else:
             lines.append(changes["counts"])
-            for mark, items in _change_groups(changes):
+            for mark, items in changes["groups"]:
                 lines += [f"  {labels[f'list_{mark}']}"]
                 lines += [
                     f"    {n}. {_change_line(item, mark, labels)}"
@@ -67,7 +67,7 @@ def summary_markdown(result, lang: str = "zh") -> str:
             lines.append(_md(labels["changes_first_run"]))
         else:
             lines.append(f"**{_md(changes['counts'])}**")
-            for mark, items in _change_groups(changes):
+            for mark, items in changes["groups"]:
                 lines += ["", f"### {labels[f'list_{mark}']}", ""]
                 lines += [
                     f"{n}. {_md(labels[f'mark_{mark}'])} · {_md_sentence(item, labels)}"
@@ -140,13 +140,6 @@ def _facts(result, lang: str) -> dict:
             for rule in result.rules
         },
     }
-
-
-def _change_groups(changes: dict):
-    """New and resolved first: they are the news; persisting ones last."""
-    return [
-        (m, changes["groups"][m]) for m in ("new", "resolved", "persisting") if changes["groups"][m]
-    ]
 
 
 def _md_note(note: str, labels: dict) -> str:

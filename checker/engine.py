@@ -25,6 +25,7 @@ from decimal import Decimal
 import duckdb
 import polars as pl
 
+from checker.errors import first_line
 from checker.finding_text import finding_message
 from checker.findings import Finding
 from checker.rules import Definitions, NotInForce, Rule
@@ -109,7 +110,7 @@ class RuleEngine:
             flagged = any(f.status in ("breach", "warn") for f in findings)
             exceptions = self._exceptions(rule, values, run_query=flagged)
         except duckdb.Error as error:
-            reason = f"rule failed: {str(error).splitlines()[0]}"
+            reason = f"rule failed: {first_line(error)}"
             findings = [
                 self._finding(rule, sid, "error", reason, parameters=parameters) for sid in subjects
             ]

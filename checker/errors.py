@@ -38,3 +38,10 @@ class RuleDefinitionError(InputError):
 def _one_line(text: str) -> str:
     """Errors are one line for cron mail and log greps, whatever the data put in them."""
     return " ".join(text.split())
+
+
+def first_line(error: Exception) -> str:
+    """The first line of a library's error message (or its type when it has none): enough
+    for a one-line message, without the library's multi-line detail."""
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__

@@ -24,7 +24,7 @@ import duckdb
 import polars as pl
 
 from checker import history_rows
-from checker.errors import InputError
+from checker.errors import InputError, first_line
 from checker.history_schema import SCHEMA_VERSION, migrate, schema_version
 from checker.pause import pause_point
 
@@ -202,7 +202,7 @@ def open_history(path: Path, read_only: bool = False) -> Iterator[History]:
     try:
         connection = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as error:
-        detail = _first_line(error)
+        detail = first_line(error)
         # A check run holds the file open for writing; DuckDB then refuses readers.
         key = "history_busy" if "lock" in detail.lower() else "history_unreadable"
         raise InputError(str(path), key, detail=detail) from None
@@ -217,8 +217,3 @@ def open_history(path: Path, read_only: bool = False) -> Iterator[History]:
         yield History(connection, path)
     finally:
         connection.close()
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

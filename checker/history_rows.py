@@ -33,12 +33,7 @@ def rules_frame(run_id: str, result) -> pl.DataFrame:
             "run_id": [run_id] * len(result.rules),
             "rule_id": [rule.id for rule in result.rules],
             "rule_version": [rule.version for rule in result.rules],
-            "parameters": [
-                json.dumps(
-                    parameters.get(rule.id, {}), ensure_ascii=False, sort_keys=True, default=str
-                )
-                for rule in result.rules
-            ],
+            "parameters": [_json(parameters.get(rule.id, {})) for rule in result.rules],
         },
         schema={
             "run_id": pl.String(),
@@ -107,9 +102,12 @@ def findings_frame(run_id: str, result) -> pl.DataFrame:
                 "since": dt.date.fromisoformat(change["since"]) if change.get("since") else None,
                 "waiver_reference": f.waiver["reference"] if f.waiver else None,
                 "message": f.message,
-                "parameters": json.dumps(
-                    f.parameters, ensure_ascii=False, sort_keys=True, default=str
-                ),
+                "parameters": _json(f.parameters),
             }
         )
     return pl.DataFrame(rows, schema=_FINDING_SCHEMA)
+
+
+def _json(parameters: dict) -> str:
+    """Parameter values as stored: JSON with sorted keys, so two runs compare as text."""
+    return json.dumps(parameters, ensure_ascii=False, sort_keys=True, default=str)

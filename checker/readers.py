@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from checker.errors import InputError
+from checker.errors import InputError, first_line
 
 ROW = "source_row"  # the column that carries each row's number in its file
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -59,7 +59,7 @@ def _read_parquet(path: Path) -> pl.DataFrame:
     try:
         return pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError) as error:
-        raise InputError(path.name, "unreadable", detail=_first_line(error)) from None
+        raise InputError(path.name, "unreadable", detail=first_line(error)) from None
 
 
 def _read_xlsx(path: Path, sheet: str | None) -> pl.DataFrame:
@@ -75,7 +75,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> pl.DataFrame:
     except InputError:
         raise
     except Exception as error:  # fastexcel raises its own exception family
-        raise InputError(path.name, "unreadable", detail=_first_line(error)) from None
+        raise InputError(path.name, "unreadable", detail=first_line(error)) from None
     if frame.width == 0:
         raise InputError(path.name, "empty_file")
     return frame
@@ -212,8 +212,3 @@ def _separator(head: bytes) -> str:
 
 def _is_utf8(encoding: str) -> bool:
     return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
-
-
-def _first_line(error: Exception) -> str:
-    lines = str(error).strip().splitlines()
-    return lines[0] if lines else type(error).__name__

@@ -21,7 +21,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from checker.errors import RuleDefinitionError
+from checker.errors import RuleDefinitionError, first_line
 from checker.resources import data_dir
 
 NOT_RULES = {"definitions.yaml", "documents.yaml"}
@@ -488,8 +488,7 @@ def _read_yaml(path: Path) -> object:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise RuleDefinitionError(str(path), f"cannot be read: {first}") from None
+        raise RuleDefinitionError(str(path), f"cannot be read: {first_line(error)}") from None
     return _dates_as_text(raw)
 
 

@@ -453,6 +453,9 @@ _RESERVED_TABLES = {
     "guarantors",
     "institutions",
     "government_guarantors",
+    "book",
+    "borrowers",
+    "borrower_lines",
     "loan_facts",
     "institution_totals",
 }

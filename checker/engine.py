@@ -9,6 +9,16 @@ severity and parameter values may change by date. Besides its own parameters a r
 SQL may name $as_of_date, $comparison_tolerance and $<table>_present, and read the data
 tables it lists under `lookups`.
 
+Shared facts a rule may read (rules/definitions.yaml): institutions and
+government_guarantors (the subjects); book (a view: every loan of either snapshot, with the
+flags a loan carries by itself); borrowers (one row per borrower, numbered by
+borrower_key, from the one pass that groups the loans by borrower: credit line per
+snapshot and what borrower-level measures share); loan_facts (a view: book joined with its
+borrower, adding borrower_credit_line and is_inclusive, so read book where those are not
+needed); institution_totals (the sums per institution and snapshot). Grouping or joining
+millions of loans by borrower is the costly step at 10M loans: a rule reads borrowers
+rather than grouping the loans by borrower again.
+
 SQL contract of a rule's metric query, one row per subject:
   institution_id, metric (NULL = not applicable), threshold,
   optional warn_metric / warn_threshold (same comparison; failing only these gives warn),

@@ -11,13 +11,13 @@ tables it lists under `lookups`.
 
 Shared facts a rule may read (rules/definitions.yaml): institutions and
 government_guarantors (the subjects); book (a view: every loan of either snapshot, with the
-flags a loan carries by itself); borrowers (one row per borrower, numbered by
-borrower_key, from the one pass that groups the loans by borrower: credit line per
-snapshot and what borrower-level measures share); loan_facts (a view: book joined with its
-borrower, adding borrower_credit_line and is_inclusive, so read book where those are not
-needed); institution_totals (the sums per institution and snapshot). Grouping or joining
-millions of loans by borrower is the costly step at 10M loans: a rule reads borrowers
-rather than grouping the loans by borrower again.
+flags a loan carries by itself); borrower_lines (one row per borrower and snapshot, from
+the one pass that groups the loans by borrower: the credit line that counts and what the
+borrower-level measures share); loan_facts (a view: book joined with borrower_lines,
+adding borrower_credit_line and is_inclusive; read book where those are not needed);
+institution_totals (the sums per institution and snapshot). Grouping or joining millions
+of loans by borrower is the costly step at 10M loans: a rule reads borrower_lines rather
+than grouping the loans by borrower again.
 
 SQL contract of a rule's metric query, one row per subject:
   institution_id, metric (NULL = not applicable), threshold,

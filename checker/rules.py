@@ -454,7 +454,6 @@ _RESERVED_TABLES = {
     "institutions",
     "government_guarantors",
     "book",
-    "borrowers",
     "borrower_lines",
     "loan_facts",
     "institution_totals",

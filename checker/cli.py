@@ -189,11 +189,18 @@ def validate(
         from checker.output import write_csv_atomically
         from checker.pipeline import load_and_validate
         from checker.schemas import load_schemas
+        from checker.store import Store
         from checker.validation_report import validation_report
 
-        extract = load_and_validate(
-            extract_dir, load_schemas(), ReadOptions(encoding, sheet), amount_unit, lang
-        )
+        with Store() as store:  # a database file under the default memory limit
+            extract = load_and_validate(
+                extract_dir,
+                load_schemas(),
+                ReadOptions(encoding, sheet),
+                amount_unit,
+                lang,
+                store=store,
+            )
         write_csv_atomically(extract.rejections, rejected_path)
         click.echo(validation_report(extract, rejected_path, lang))
         return EXIT_BREACH if extract.rejections.height else EXIT_PASS

@@ -8,15 +8,22 @@ Row numbers are the ones a person sees: in CSV and XLSX the header is row 1, so 
 record is row 2 (as in a spreadsheet); in Parquet the first row is row 1. A CSV record
 with the wrong number of fields does not stop the run: it is returned as a structural
 rejection with its row number.
+
+A Parquet file can also be read in batches of rows (`parquet_batches`), only the columns
+asked for, so that a table of any size passes through memory a batch at a time; CSV and
+XLSX are read whole.
 """
 
 import codecs
 import csv
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from checker.errors import InputError, first_line
 
@@ -50,15 +57,45 @@ def read_text(path: Path, options: ReadOptions) -> TextFrame:
     return _read_csv(path, options.encoding)
 
 
-def _numbered(frame: pl.DataFrame, first_row: int, broken=None) -> TextFrame:
+def _numbered(frame: pl.DataFrame, first_row: int, broken=None, width=None) -> TextFrame:
     frame = frame.with_row_index(ROW, offset=first_row).with_columns(pl.col(ROW).cast(pl.Int64))
-    return TextFrame(frame, broken or [], frame.width - 1)
+    return TextFrame(frame, broken or [], frame.width - 1 if width is None else width)
 
 
 def _read_parquet(path: Path) -> pl.DataFrame:
     try:
         return pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError) as error:
+        raise InputError(path.name, "unreadable", detail=first_line(error)) from None
+
+
+def open_parquet(path: Path) -> pq.ParquetFile:
+    """The file's footer only: its column names and row count, no rows yet."""
+    try:
+        return pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as error:
+        raise InputError(path.name, "unreadable", detail=first_line(error)) from None
+
+
+def parquet_batches(
+    path: Path, parquet: pq.ParquetFile, columns: list[str], batch_rows: int
+) -> Iterator[TextFrame]:
+    """The named columns, `batch_rows` rows at a time, numbered from 1 like a whole read.
+
+    pyarrow decodes only the row groups a batch needs, so memory holds one batch (plus
+    the row group being cut), never the file. A file with no rows gives one empty batch,
+    so that its columns are still checked."""
+    width = len(parquet.schema_arrow.names)
+    first_row = 1
+    try:
+        for batch in parquet.iter_batches(batch_size=batch_rows, columns=columns):
+            frame = pl.from_arrow(batch)
+            yield _numbered(frame, first_row, width=width)
+            first_row += frame.height
+        if first_row == 1:
+            empty = pl.from_arrow(parquet.schema_arrow.empty_table().select(columns))
+            yield _numbered(empty, first_row, width=width)
+    except (pa.ArrowException, OSError) as error:
         raise InputError(path.name, "unreadable", detail=first_line(error)) from None
 
 

@@ -1,0 +1,170 @@
+"""The run's DuckDB database: the typed rows of every table, then its clean rows.
+
+Each table is a native DuckDB table named as the rules expect (loans, baseline, fees,
+guarantees, guarantors) with source_row and the spec's columns. Typed batches are
+appended to it as they are checked, rejected rows included, because the table-wide checks
+(table_checks.py) judge keys over every typed row; the rejected rows are then deleted,
+which leaves the clean table in source_row order (DuckDB keeps insertion order). The
+rules run on the same connection, so no clean table is ever copied into polars.
+
+A run's store is a database FILE in a temporary folder of its own (under TMPDIR), with
+DuckDB's memory_limit set and temp_directory inside that folder: beyond the limit DuckDB
+evicts table blocks to the file and spills its hash tables and sorts to disk instead of
+growing. The folder goes when the store is closed, whatever happened. An in-memory store
+(`Store.in_memory()`) serves small extracts (tests, one table checked in memory).
+
+Names of tables and columns come from schemas/*.yaml, never from data, and are quoted;
+every value from the data reaches SQL as Arrow or as a bound parameter.
+"""
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from checker.readers import ROW
+from checker.schemas import TableSpec
+
+# DuckDB's default memory_limit is 80% of RAM, and it takes it: at 10M loans its hash
+# tables grow to several GB. An eighth of RAM, at most 2 GB, keeps a 10M-loan run under
+# 2 GiB peak RSS with what polars holds for one batch; beyond it DuckDB spills to disk.
+_DEFAULT_FRACTION = 8
+_DEFAULT_CAP_BYTES = 2 * 1024**3
+_FLOOR_BYTES = 256 * 1024**2
+_DUCKDB_TYPES = {
+    "string": "VARCHAR",
+    "enum": "VARCHAR",
+    "float": "DOUBLE",
+    "int": "BIGINT",
+    "date": "DATE",
+    "bool": "BOOLEAN",
+}
+# Internal tables (the keys as written) live in their own schema, out of the rules' sight.
+WRITTEN_KEYS_SCHEMA = "written_keys"
+_BATCH_VIEW = "_loancheck_batch"
+
+
+def quoted(name: str) -> str:
+    """An identifier from our own schemas, quoted for SQL."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def default_memory_limit() -> str:
+    """An eighth of this machine's RAM, at most 2 GB (DuckDB's own default is 80%)."""
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        ram = 8 * _DEFAULT_CAP_BYTES
+    limit = max(_FLOOR_BYTES, min(_DEFAULT_CAP_BYTES, ram // _DEFAULT_FRACTION))
+    return f"{limit // 1024**2}MB"
+
+
+class Store:
+    """One run's database; use as a context manager so its folder is always removed."""
+
+    def __init__(self, memory_limit: str | None = None, threads: int | None = None):
+        self.folder = Path(tempfile.mkdtemp(prefix="loancheck-"))
+        config = {
+            "memory_limit": memory_limit or default_memory_limit(),
+            "temp_directory": str(self.folder / "spill"),
+        }
+        if threads:
+            config["threads"] = threads
+        try:
+            self.connection = duckdb.connect(str(self.folder / "run.duckdb"), config=config)
+        except Exception:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise
+        self._prepare()
+
+    @classmethod
+    def in_memory(cls) -> "Store":
+        """A store without a file, for a small extract held whole anyway."""
+        store = cls.__new__(cls)
+        store.folder = None
+        store.connection = duckdb.connect()
+        store._prepare()
+        return store
+
+    def _prepare(self) -> None:
+        # DuckDB's progress bar would print to stdout during long statements, even with
+        # --quiet; progress is the CLI's business.
+        self.run("SET enable_progress_bar = false")
+        self.run(f"CREATE SCHEMA IF NOT EXISTS {WRITTEN_KEYS_SCHEMA}")
+
+    def run(self, sql: str, parameters: dict | None = None) -> list[tuple]:
+        """Run a statement to its end and return its rows (DuckDB refuses other work on a
+        connection whose last result was not fetched)."""
+        return self.connection.execute(sql, parameters).fetchall()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.connection.close()
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def create_table(self, spec: TableSpec) -> None:
+        """An empty table with source_row and the spec's columns (an absent optional table
+        stays so); and, for a keyed table, the side table of keys as written."""
+        columns = ", ".join(f"{quoted(c.name)} {_DUCKDB_TYPES[c.type]}" for c in spec.columns)
+        self.run(f"CREATE TABLE {quoted(spec.name)} ({ROW} BIGINT, {columns})")
+        if spec.unique:
+            keys = ", ".join(f"{quoted(k)} VARCHAR" for k in spec.unique)
+            self.run(f"CREATE TABLE {written_keys(spec)} ({ROW} BIGINT, {keys})")
+
+    def append(self, spec: TableSpec, typed: pl.DataFrame, keys_as_written: pl.DataFrame) -> None:
+        """Add a batch of typed rows (and the keys of those whose written key differs)."""
+        self._insert(quoted(spec.name), typed)
+        if spec.unique and keys_as_written.height:
+            self._insert(written_keys(spec), keys_as_written)
+
+    def _insert(self, table: str, frame: pl.DataFrame) -> None:
+        # Arrow string views share polars' buffers: the batch is not copied to be read.
+        self.connection.register(_BATCH_VIEW, frame.to_arrow(compat_level=pl.CompatLevel.newest()))
+        try:
+            self.run(f"INSERT INTO {table} BY NAME SELECT * FROM {_BATCH_VIEW}")
+        finally:
+            self.connection.unregister(_BATCH_VIEW)
+
+    def delete_rows(self, spec: TableSpec, rows: pl.Series) -> None:
+        """Delete these source rows: what is left is the clean table, still in order."""
+        if rows.len() == 0:
+            return
+        self.connection.register(_BATCH_VIEW, pl.DataFrame({ROW: rows.unique()}).to_arrow())
+        try:
+            self.run(
+                f"DELETE FROM {quoted(spec.name)} WHERE {ROW} IN (SELECT {ROW} FROM {_BATCH_VIEW})"
+            )
+        finally:
+            self.connection.unregister(_BATCH_VIEW)
+
+    def drop_written_keys(self, spec: TableSpec) -> None:
+        if spec.unique:
+            self.run(f"DROP TABLE IF EXISTS {written_keys(spec)}")
+
+    def count(self, spec: TableSpec) -> int:
+        return self.run(f"SELECT count(*) FROM {quoted(spec.name)}")[0][0]
+
+    def distinct_values(self, spec: TableSpec, column: str) -> list:
+        """The column's distinct values, missing left out, in order."""
+        sql = (
+            f"SELECT DISTINCT {quoted(column)} FROM {quoted(spec.name)} "
+            f"WHERE {quoted(column)} IS NOT NULL ORDER BY 1"
+        )
+        return [value for (value,) in self.run(sql)]
+
+    def frame(self, name: str) -> pl.DataFrame:
+        """A whole table as polars, in order: for small extracts (tests, one table in memory)."""
+        return pl.from_arrow(self.connection.sql(f"FROM {quoted(name)}").to_arrow_table())
+
+
+def written_keys(spec: TableSpec) -> str:
+    return f"{WRITTEN_KEYS_SCHEMA}.{quoted(spec.name)}"

@@ -111,19 +111,18 @@ def open_table(
     """Parquet: read the footer now, the rows batch by batch later. CSV and XLSX: read now
     (a bad file stops the run before any table is checked) and hand over as one batch."""
     if path.suffix.lower() == ".parquet":
-        parquet = open_parquet(path)
-        file_headers = parquet.schema_arrow.names
-        headers = _match_headers(spec, path, file_headers)
+        footer = open_parquet(path)
+        headers = _match_headers(spec, path, footer.columns)
         columns = list(headers.values())
         return OpenedTable(
             spec,
             path,
             _sha256(path),
             headers,
-            [h for h in file_headers if h not in headers.values()],
-            len(file_headers),
-            parquet.metadata.num_rows,
-            lambda: parquet_batches(path, parquet, columns, batch_rows),
+            [h for h in footer.columns if h not in headers.values()],
+            len(footer.columns),
+            footer.rows,
+            lambda: parquet_batches(path, footer, columns, batch_rows),
         )
     held = [read_text(path, options or ReadOptions())]
     text = held[0]

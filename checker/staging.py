@@ -7,6 +7,7 @@ whatever the table's size. Then the table-wide checks run in DuckDB (table_check
 and delete the rejected rows, which leaves the clean table for the rules.
 """
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import polars as pl
@@ -44,16 +45,26 @@ def stage_table(
     schema = row_schema(spec)  # built once: pandera schemas are not cheap to build
     rejections, type_cells = [], []
     rows_read = blank_rows = 0
-    for batch in opened.batches():
-        checked = check_rows(batch, common, amount_unit, schema)
-        store.append(spec, checked.typed, keys_as_written(batch))
-        rejections.append(checked.rejections)
-        type_cells.append(checked.type_cells)
-        rows_read += batch.rows
-        blank_rows += checked.blank_rows
-        progress.advance(batch.rows)
-        # Let this batch's text and typed cells go before the next batch is read, or two
-        # batches would be held at once.
-        del batch, checked
+    # DuckDB appends a batch on a thread of its own while polars and pandera check the
+    # next one: both release the GIL, so on two cores the append mostly costs no time.
+    # At most one append is pending, so memory holds two batches, never more.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="append") as appender:
+        pending: Future | None = None
+        for batch in opened.batches():
+            checked = check_rows(batch, common, amount_unit, schema)
+            keys = keys_as_written(batch)
+            if pending is not None:
+                pending.result()
+            pending = appender.submit(store.append, spec, checked.typed, keys)
+            rejections.append(checked.rejections)
+            type_cells.append(checked.type_cells)
+            rows_read += batch.rows
+            blank_rows += checked.blank_rows
+            progress.advance(batch.rows)
+            # Let this batch's text go before the next batch is read (its typed rows go
+            # when appended), or two batches' text would be held at once.
+            del batch, checked, keys
+        if pending is not None:
+            pending.result()
     rejected = check_whole_table(store, spec, opened.file, rejections, pl.concat(type_cells))
     return StagedTable(opened, rows_read - blank_rows, store.count(spec), rejected, blank_rows)

@@ -104,16 +104,20 @@ def check_table(raw: RawTable, common: CommonSpellings, amount_unit: str = "yuan
 
 def build_schema(spec: TableSpec) -> pa.DataFrameSchema:
     """The whole spec as a pandera schema, uniqueness included (what an extract must be)."""
-    return row_schema(spec).set_unique(list(spec.unique) or None)
+    return _schema(spec, unique=list(spec.unique) or None)
 
 
 def row_schema(spec: TableSpec) -> pa.DataFrameSchema:
     """The spec's checks that look at one row at a time: every check but uniqueness, which
     table_checks.py judges over the whole table, so a table can be checked in batches."""
+    return _schema(spec, unique=None)
+
+
+def _schema(spec: TableSpec, unique: list[str] | None) -> pa.DataFrameSchema:
     columns = {
         c.name: pa.Column(c.dtype, checks=_checks(c), nullable=c.nullable) for c in spec.columns
     }
-    return pa.DataFrameSchema(columns, report_duplicates="all", name=spec.name)
+    return pa.DataFrameSchema(columns, unique=unique, report_duplicates="all", name=spec.name)
 
 
 def _checks(column: ColumnSpec) -> list[pa.Check]:

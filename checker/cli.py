@@ -77,7 +77,11 @@ RULES_OPTION = click.option(
     type=click.IntRange(min=1),
     help="Threads for DuckDB and polars (default: all cores).",
 )
-@click.option("--memory-limit", help="DuckDB memory limit, e.g. 4GB (default: 80% of RAM).")
+@click.option(
+    "--memory-limit",
+    help="DuckDB memory limit, e.g. 3GB (default: 1/16 of RAM, at most 1.4 GiB); "
+    "DuckDB spills to a temporary folder beyond it.",
+)
 @click.option("--quiet", is_flag=True, help="Print nothing but errors (for cron).")
 @RULES_OPTION
 @click.option(

@@ -30,17 +30,26 @@ from checker.readers import (
 )
 from checker.schemas import SchemaSet, TableSpec, normalise
 
-__all__ = ["ROW", "OpenedTable", "RawTable", "ReadOptions", "find_tables", "open_table"]
-__all__ += ["read_table"]
+__all__ = [
+    "ROW",
+    "OpenedTable",
+    "RawTable",
+    "ReadOptions",
+    "find_tables",
+    "open_table",
+    "read_table",
+]
 
-# Rows per Parquet batch: the text and typed copies of one batch are what polars holds at
-# a time (about 0.3 GB at 500,000 loans); fewer rows per batch cost more per-batch
-# overhead (pandera, DuckDB appends) for little less memory.
+# Rows per Parquet batch: the text and typed copies of a batch are what polars holds (two
+# batches at most: one being appended to DuckDB while the next is checked); fewer rows
+# per batch cost more per-batch overhead (pandera, DuckDB appends) for little less memory.
 BATCH_ROWS = 500_000
 
 
 @dataclass
 class RawTable:
+    """Rows of a table as text: a whole file (read_table) or one batch of it."""
+
     spec: TableSpec
     path: Path
     sha256: str
@@ -54,18 +63,9 @@ class RawTable:
     def file(self) -> str:
         return self.path.name
 
-    released_rows: int | None = None
-
     @property
     def rows(self) -> int:
-        if self.released_rows is not None:
-            return self.released_rows
         return self.frame.height + len(self.broken_rows)
-
-    def release_cells(self) -> None:
-        """Drop the text cells once validation has used them: at 10M rows they are GBs."""
-        self.released_rows = self.rows
-        self.frame = self.frame.clear()
 
 
 @dataclass
@@ -79,16 +79,17 @@ class OpenedTable:
     ignored_columns: list[str]
     header_width: int
     rows_expected: int  # for progress: the rows the file holds (CSV: records read)
-    _frames: Callable[[], Iterator[TextFrame]]
+    frames: Callable[[], Iterator[TextFrame]]  # the file's rows as text, batch by batch
 
     @property
     def file(self) -> str:
         return self.path.name
 
     def batches(self) -> Iterator[RawTable]:
-        """Each batch: source_row plus the known columns under canonical names, as text."""
+        """Each batch: source_row plus the known columns under canonical names, as text.
+        A table is read once: a CSV or XLSX file's rows are handed over, not kept."""
         renames = {header: name for name, header in self.headers.items()}
-        for text in self._frames():
+        for text in self.frames():
             frame = text.frame.select(ROW, *renames).rename(renames)
             yield RawTable(
                 self.spec,

@@ -109,9 +109,11 @@ class Store:
         self.close()
 
     def close(self) -> None:
-        self.connection.close()
-        if self.folder is not None:
-            shutil.rmtree(self.folder, ignore_errors=True)
+        try:
+            self.connection.close()
+        finally:  # the folder goes even if DuckDB fails to close (after running out of memory)
+            if self.folder is not None:
+                shutil.rmtree(self.folder, ignore_errors=True)
 
     def create_table(self, spec: TableSpec) -> None:
         """An empty table with source_row and the spec's columns (an absent optional table

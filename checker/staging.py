@@ -66,5 +66,6 @@ def stage_table(
             del batch, checked, keys
         if pending is not None:
             pending.result()
+    store.seal(spec)
     rejected = check_whole_table(store, spec, opened.file, rejections, pl.concat(type_cells))
     return StagedTable(opened, rows_read - blank_rows, store.count(spec), rejected, blank_rows)

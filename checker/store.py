@@ -1,17 +1,20 @@
 """The run's DuckDB database: the typed rows of every table, then its clean rows.
 
-Each table is a native DuckDB table named as the rules expect (loans, baseline, fees,
-guarantees, guarantors) with source_row and the spec's columns. Typed batches are
-appended to it as they are checked, rejected rows included, because the table-wide checks
-(table_checks.py) judge keys over every typed row; the rejected rows are then deleted,
-which leaves the clean table in source_row order (DuckDB keeps insertion order). The
-rules run on the same connection, so no clean table is ever copied into polars.
+Each table is named as the rules expect (loans, baseline, fees, guarantees, guarantors)
+with source_row and the spec's columns. Typed batches are added to it as they are
+checked, rejected rows included, because the table-wide checks (table_checks.py) judge
+keys over every typed row; the rejected rows are then taken out, which leaves the clean
+table in source_row order. The rules run on the same connection, so no clean table is
+ever copied into polars.
 
-A run's store is a database FILE in a temporary folder of its own (under TMPDIR), with
+A run's store is a database file in a temporary folder of its own (under TMPDIR), with
 DuckDB's memory_limit set and temp_directory inside that folder: beyond the limit DuckDB
-evicts table blocks to the file and spills its hash tables and sorts to disk instead of
-growing. The folder goes when the store is closed, whatever happened. An in-memory store
-(`Store.in_memory()`) serves small extracts (tests, one table checked in memory).
+spills its hash tables and sorts to disk instead of growing. There the typed batches are
+written as Parquet files (batch_files.py: polars writes them on every core, where DuckDB
+compressed its own tables on one) and a table is a view over its files; the rejected
+rows are a small table the view leaves out. The folder goes when the store is closed,
+whatever happened. An in-memory store (`Store.in_memory()`) serves small extracts (tests,
+one table checked in memory): its tables are native, appended to and deleted from.
 
 Names of tables and columns come from schemas/*.yaml, never from data, and are quoted;
 every value from the data reaches SQL as Arrow or as a bound parameter.
@@ -25,6 +28,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from checker.batch_files import BatchFiles
 from checker.readers import ROW
 from checker.schemas import TableSpec
 
@@ -46,6 +50,7 @@ _DUCKDB_TYPES = {
 }
 # Internal tables (the keys as written) live in their own schema, out of the rules' sight.
 WRITTEN_KEYS_SCHEMA = "written_keys"
+REJECTED_SCHEMA = "rejected_rows"
 _BATCH_VIEW = "_loancheck_batch"
 
 
@@ -75,6 +80,7 @@ class Store:
         }
         if threads:
             config["threads"] = threads
+        self._files: dict[str, BatchFiles] = {}  # table name -> its typed batches as files
         try:
             self.connection = duckdb.connect(str(self.folder / "run.duckdb"), config=config)
         except Exception:
@@ -88,6 +94,7 @@ class Store:
         store = cls.__new__(cls)
         store.folder = None
         store.connection = duckdb.connect()
+        store._files = {}
         store._prepare()
         return store
 
@@ -96,6 +103,7 @@ class Store:
         # --quiet; progress is the CLI's business.
         self.run("SET enable_progress_bar = false")
         self.run(f"CREATE SCHEMA IF NOT EXISTS {WRITTEN_KEYS_SCHEMA}")
+        self.run(f"CREATE SCHEMA IF NOT EXISTS {REJECTED_SCHEMA}")
 
     def run(self, sql: str, parameters: dict | None = None) -> list[tuple]:
         """Run a statement to its end and return its rows (DuckDB refuses other work on a
@@ -126,7 +134,12 @@ class Store:
 
     def append(self, spec: TableSpec, typed: pl.DataFrame, keys_as_written: pl.DataFrame) -> None:
         """Add a batch of typed rows (and the keys of those whose written key differs)."""
-        self._insert(quoted(spec.name), typed)
+        if self.folder is None:
+            self._insert(quoted(spec.name), typed)
+        else:
+            if spec.name not in self._files:
+                self._files[spec.name] = BatchFiles(self.folder / "batches", spec)
+            self._files[spec.name].write(typed)
         if spec.unique and keys_as_written.height:
             self._insert(written_keys(spec), keys_as_written)
 
@@ -138,8 +151,21 @@ class Store:
         finally:
             self.connection.unregister(_BATCH_VIEW)
 
+    def seal(self, spec: TableSpec) -> None:
+        """Every batch is in: the table becomes a view over its batch files (a file store)
+        for the table-wide checks, which read every typed row."""
+        files = self._files.get(spec.name)
+        if files is None:
+            return  # an in-memory store, or no batch: the table as created
+        self.run(f"DROP TABLE {quoted(spec.name)}")
+        self.run(f"CREATE VIEW {quoted(spec.name)} AS SELECT * FROM {files.sql()}")
+
     def delete_rows(self, spec: TableSpec, rows: pl.Series) -> None:
         """Delete these source rows: what is left is the clean table, still in order."""
+        files = self._files.get(spec.name)
+        if files is not None:
+            self._set_aside(spec, files, rows)
+            return
         if rows.len() == 0:
             return
         self.connection.register(_BATCH_VIEW, pl.DataFrame({ROW: rows.unique()}).to_arrow())
@@ -149,6 +175,19 @@ class Store:
             )
         finally:
             self.connection.unregister(_BATCH_VIEW)
+
+    def _set_aside(self, spec: TableSpec, files: BatchFiles, rows: pl.Series) -> None:
+        """A view's rows cannot be deleted: the rejected rows go in a table of their own
+        and the view reads the batch files without them."""
+        rejected = f"{REJECTED_SCHEMA}.{quoted(spec.name)}"
+        self.run(f"CREATE TABLE {rejected} ({ROW} BIGINT)")
+        if rows.len() == 0:
+            return  # the view over every typed row is the clean table
+        self._insert(rejected, pl.DataFrame({ROW: rows.unique().sort()}))
+        self.run(
+            f"CREATE OR REPLACE VIEW {quoted(spec.name)} AS SELECT * FROM {files.sql()} "
+            f"WHERE {ROW} NOT IN (SELECT {ROW} FROM {rejected})"
+        )
 
     def drop_written_keys(self, spec: TableSpec) -> None:
         if spec.unique:

@@ -77,7 +77,11 @@ RULES_OPTION = click.option(
     type=click.IntRange(min=1),
     help="Threads for DuckDB and polars (default: all cores).",
 )
-@click.option("--memory-limit", help="DuckDB memory limit, e.g. 4GB (default: 80% of RAM).")
+@click.option(
+    "--memory-limit",
+    help="DuckDB memory limit, e.g. 3GB (default: 1/16 of RAM, at most 1.4 GiB); "
+    "DuckDB spills to a temporary folder beyond it.",
+)
 @click.option("--quiet", is_flag=True, help="Print nothing but errors (for cron).")
 @RULES_OPTION
 @click.option(
@@ -189,11 +193,18 @@ def validate(
         from checker.output import write_csv_atomically
         from checker.pipeline import load_and_validate
         from checker.schemas import load_schemas
+        from checker.store import Store
         from checker.validation_report import validation_report
 
-        extract = load_and_validate(
-            extract_dir, load_schemas(), ReadOptions(encoding, sheet), amount_unit, lang
-        )
+        with Store() as store:  # a database file under the default memory limit
+            extract = load_and_validate(
+                extract_dir,
+                load_schemas(),
+                ReadOptions(encoding, sheet),
+                amount_unit,
+                lang,
+                store=store,
+            )
         write_csv_atomically(extract.rejections, rejected_path)
         click.echo(validation_report(extract, rejected_path, lang))
         return EXIT_BREACH if extract.rejections.height else EXIT_PASS

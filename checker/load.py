@@ -5,23 +5,51 @@ Headers are matched against each column's name and aliases (schemas/*.yaml) igno
 case, surrounding spaces and full-width characters. A column that matches nothing is
 kept out of the checks and reported as ignored; two columns that mean the same thing
 are an error naming both.
+
+`open_table` matches a file's headers and hashes it without keeping its rows; its
+`batches()` then give the rows a batch at a time (Parquet) or whole (CSV, XLSX), each
+batch a RawTable with its own row numbers. `read_table` reads a table whole.
 """
 
 import hashlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from checker.errors import InputError
-from checker.readers import ROW, SUFFIXES, ReadOptions, read_text
+from checker.readers import (
+    ROW,
+    SUFFIXES,
+    ReadOptions,
+    TextFrame,
+    open_parquet,
+    parquet_batches,
+    read_text,
+)
 from checker.schemas import SchemaSet, TableSpec, normalise
 
-__all__ = ["ROW", "RawTable", "ReadOptions", "find_tables", "read_table"]
+__all__ = [
+    "ROW",
+    "OpenedTable",
+    "RawTable",
+    "ReadOptions",
+    "find_tables",
+    "open_table",
+    "read_table",
+]
+
+# Rows per Parquet batch: the text and typed copies of a batch are what polars holds (two
+# batches at most: one being appended to DuckDB while the next is checked); fewer rows
+# per batch cost more per-batch overhead (pandera, DuckDB appends) for little less memory.
+BATCH_ROWS = 500_000
 
 
 @dataclass
 class RawTable:
+    """Rows of a table as text: a whole file (read_table) or one batch of it."""
+
     spec: TableSpec
     path: Path
     sha256: str
@@ -35,18 +63,86 @@ class RawTable:
     def file(self) -> str:
         return self.path.name
 
-    released_rows: int | None = None
-
     @property
     def rows(self) -> int:
-        if self.released_rows is not None:
-            return self.released_rows
         return self.frame.height + len(self.broken_rows)
 
-    def release_cells(self) -> None:
-        """Drop the text cells once validation has used them: at 10M rows they are GBs."""
-        self.released_rows = self.rows
-        self.frame = self.frame.clear()
+
+@dataclass
+class OpenedTable:
+    """A table's file with its headers matched and its hash taken; rows come from batches()."""
+
+    spec: TableSpec
+    path: Path
+    sha256: str
+    headers: dict[str, str]  # canonical name -> the header as the file wrote it
+    ignored_columns: list[str]
+    header_width: int
+    rows_expected: int  # for progress: the rows the file holds (CSV: records read)
+    frames: Callable[[], Iterator[TextFrame]]  # the file's rows as text, batch by batch
+
+    @property
+    def file(self) -> str:
+        return self.path.name
+
+    def batches(self) -> Iterator[RawTable]:
+        """Each batch: source_row plus the known columns under canonical names, as text.
+        A table is read once: a CSV or XLSX file's rows are handed over, not kept."""
+        renames = {header: name for name, header in self.headers.items()}
+        for text in self.frames():
+            frame = text.frame.select(ROW, *renames).rename(renames)
+            yield RawTable(
+                self.spec,
+                self.path,
+                self.sha256,
+                frame,
+                self.headers,
+                self.ignored_columns,
+                text.broken_rows,
+                self.header_width,
+            )
+
+
+def open_table(
+    spec: TableSpec,
+    path: Path,
+    options: ReadOptions | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> OpenedTable:
+    """Parquet: read the footer now, the rows batch by batch later. CSV and XLSX: read now
+    (a bad file stops the run before any table is checked) and hand over as one batch."""
+    if path.suffix.lower() == ".parquet":
+        footer = open_parquet(path)
+        headers = _match_headers(spec, path, footer.columns)
+        columns = list(headers.values())
+        return OpenedTable(
+            spec,
+            path,
+            _sha256(path),
+            headers,
+            [h for h in footer.columns if h not in headers.values()],
+            len(footer.columns),
+            footer.rows,
+            lambda: parquet_batches(path, footer, columns, batch_rows),
+        )
+    held = [read_text(path, options or ReadOptions())]
+    text = held[0]
+    file_headers = [c for c in text.frame.columns if c != ROW]
+    headers = _match_headers(spec, path, file_headers)
+
+    def whole() -> Iterator[TextFrame]:
+        yield held.pop()  # handed over, not kept: its cells go when the batch is checked
+
+    return OpenedTable(
+        spec,
+        path,
+        _sha256(path),
+        headers,
+        [h for h in file_headers if h not in headers.values()],
+        text.header_width,
+        text.frame.height + len(text.broken_rows),
+        whole,
+    )
 
 
 def find_tables(extract_dir: Path, schemas: SchemaSet) -> dict[str, Path]:

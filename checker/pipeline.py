@@ -16,12 +16,13 @@ from checker.engine import OPTIONAL_TABLES, RuleEngine
 from checker.errors import InputError
 from checker.explain import explain
 from checker.findings import Finding
-from checker.load import ROW, ReadOptions, find_tables, read_table
+from checker.load import ReadOptions, find_tables, open_table
 from checker.parse import REJECTION_SCHEMA
 from checker.progress import NO_PROGRESS, Progress
 from checker.rules import Rule, load_definitions, load_profile, load_rule_set, rules_to_run
 from checker.schemas import SchemaSet, TableSpec, load_schemas
-from checker.validate import CheckedTable, check_table
+from checker.staging import StagedTable, stage_table
+from checker.store import Store
 
 if TYPE_CHECKING:
     from checker.changes import HistoryView
@@ -67,9 +68,10 @@ class CheckResult:
 class ValidatedExtract:
     """What loading and validation leave: the checked tables and every rejection, explained."""
 
-    tables: dict[str, CheckedTable]
+    tables: dict[str, StagedTable]
     rejections: pl.DataFrame  # file, row, column, check, value, message
     as_of_date: str | None
+    store: Store  # the clean tables, named as the rules read them
 
     @property
     def inputs(self) -> list[InputSummary]:
@@ -83,32 +85,33 @@ def load_and_validate(
     amount_unit: str = "yuan",
     lang: str = "zh",
     progress: Progress = NO_PROGRESS,
+    store: Store | None = None,
 ) -> ValidatedExtract:
-    """Read every table before checking any, so an unreadable file stops the run early."""
+    """Open every table before checking any, so an unusable file stops the run early; then
+    check each into `store` (a new in-memory one when none is given: small extracts only).
+
+    Every table of the schemas is created in the store, an absent optional one empty, so
+    the rules find the same tables whatever the extract has. loans is checked first: the
+    other tables' references need its clean rows."""
+    store = store if store is not None else Store.in_memory()
     files = find_tables(extract_dir, schemas)
-    raw = {}
+    opened = {}
     for name, path in files.items():
         progress.stage(f"read {path.name}")
-        raw[name] = read_table(schemas[name], path, options)
-        progress.advance(raw[name].rows)
-    progress.stage(f"validate {raw['loans'].file}", raw["loans"].rows)
-    checked = {"loans": check_table(raw["loans"], schemas.common, amount_unit)}
-    progress.advance(raw["loans"].rows)
-    raw["loans"].release_cells()  # each table's text is done with once it is checked
-    for name, table in raw.items():
-        if name != "loans":
-            progress.stage(f"validate {table.file}", table.rows)
-            references = table.spec.references
-            target = checked[references["table"]].clean if references else None
-            checked[name] = check_table(table, schemas.common, amount_unit, referenced=target)
-            progress.advance(table.rows)
-            table.release_cells()
-    rejections = pl.concat([t.rejections for t in checked.values()]).cast(REJECTION_SCHEMA)
-    by_file = {table.file: table for table in raw.values()}
+        opened[name] = open_table(schemas[name], path, options)
+        progress.advance(opened[name].rows_expected)
+    for spec in schemas:
+        store.create_table(spec)
+    staged = {}
+    for name in ["loans", *(name for name in opened if name != "loans")]:
+        table = opened[name]
+        progress.stage(f"validate {table.file}", table.rows_expected)
+        staged[name] = stage_table(store, table, schemas.common, amount_unit, progress)
+    rejections = pl.concat([t.rejections for t in staged.values()]).cast(REJECTION_SCHEMA)
+    by_file = {table.file: table for table in opened.values()}
     explained = explain(rejections, by_file, schemas, lang)
-    return ValidatedExtract(
-        tables=checked, rejections=explained, as_of_date=_as_of_date(checked["loans"])
-    )
+    as_of_date = _as_of_date(store, schemas["loans"], staged["loans"])
+    return ValidatedExtract(tables=staged, rejections=explained, as_of_date=as_of_date, store=store)
 
 
 def run_check(
@@ -130,31 +133,31 @@ def run_check(
     definitions = load_definitions()
     schemas = load_schemas()
 
-    extract = load_and_validate(extract_dir, schemas, options, amount_unit, lang, progress)
-    checked = extract.tables
-    timings["load_and_validate"] = time.perf_counter() - clock
+    # The checked tables live in a database file of the run's own, under the memory limit,
+    # until the rules are done; the file goes with the store, whatever happens.
+    with Store(memory_limit=memory_limit, threads=threads) as store:
+        extract = load_and_validate(
+            extract_dir, schemas, options, amount_unit, lang, progress, store=store
+        )
+        timings["load_and_validate"] = time.perf_counter() - clock
 
-    clock = time.perf_counter()
-    frames = {
-        name: _clean_or_empty(schemas[name], checked.get(name)) for name in _table_names(schemas)
-    }
-    engine = RuleEngine(
-        frames,
-        set(checked),
-        definitions,
-        lang=lang,
-        threads=threads,
-        memory_limit=memory_limit,
-        as_of_date=dt.date.fromisoformat(extract.as_of_date) if extract.as_of_date else None,
-    )
-    findings, exceptions = [], {}
-    progress.stage("rules", len(rules), unit="rules")
-    for rule in rules:
-        result = engine.run(rule)
-        progress.advance(1)
-        findings.extend(result.findings)
-        exceptions.update({(sid, rule.id): rows for sid, rows in result.exceptions.items()})
-    timings["rules"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        engine = RuleEngine(
+            None,
+            set(extract.tables),
+            definitions,
+            lang=lang,
+            as_of_date=dt.date.fromisoformat(extract.as_of_date) if extract.as_of_date else None,
+            connection=store.connection,
+        )
+        findings, exceptions = [], {}
+        progress.stage("rules", len(rules), unit="rules")
+        for rule in rules:
+            result = engine.run(rule)
+            progress.advance(1)
+            findings.extend(result.findings)
+            exceptions.update({(sid, rule.id): rows for sid, rows in result.exceptions.items()})
+        timings["rules"] = time.perf_counter() - clock
 
     findings.sort(key=lambda f: (f.institution_id, [r.id for r in rules].index(f.rule_id)))
     return CheckResult(
@@ -172,31 +175,26 @@ def run_check(
 
 
 def _table_names(schemas: SchemaSet) -> list[str]:
+    """The tables the rules read, the optional ones empty when the extract lacks them."""
     return ["loans", *[name for name in OPTIONAL_TABLES if name in schemas.tables]]
 
 
-def _clean_or_empty(spec: TableSpec, table: CheckedTable | None) -> pl.DataFrame:
-    if table is not None:
-        return table.clean
-    return pl.DataFrame(schema={ROW: pl.Int64(), **spec.polars_schema()})
-
-
-def _as_of_date(loans: CheckedTable) -> str | None:
-    dates = loans.clean.get_column("as_of_date").unique().drop_nulls().sort()
-    if dates.len() > 1:
-        shown = ", ".join(str(d) for d in dates.head(5))
+def _as_of_date(store: Store, spec: TableSpec, loans: StagedTable) -> str | None:
+    dates = store.distinct_values(spec, "as_of_date")
+    if len(dates) > 1:
+        shown = ", ".join(str(d) for d in dates[:5])
         raise InputError(loans.raw.file, "several_as_of_dates", dates=shown)
-    return str(dates[0]) if dates.len() else None
+    return str(dates[0]) if dates else None
 
 
-def _summary(table: CheckedTable) -> InputSummary:
+def _summary(table: StagedTable) -> InputSummary:
     return InputSummary(
         table=table.raw.spec.name,
         path=table.raw.file,
         sha256=table.raw.sha256,
         size_bytes=table.raw.path.stat().st_size,
         rows=table.rows,
-        rows_checked=table.clean.height,
+        rows_checked=table.rows_checked,
         rows_rejected=table.rows_rejected,
         blank_rows_skipped=table.blank_rows,
         ignored_columns=table.raw.ignored_columns,

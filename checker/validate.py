@@ -1,9 +1,11 @@
-"""Check typed tables against their specs with pandera, and split clean rows from rejected.
+"""Check typed rows against their specs with pandera, and split clean rows from rejected.
 
 The pandera schema is built from the YAML spec (schemas.py). It runs on an eager polars
 DataFrame with validation depth SCHEMA_AND_DATA, so the value checks (ranges,
-enumerations, uniqueness, date order) really read the data; on a LazyFrame pandera would
-check only the column types.
+enumerations, date order) really read the data; on a LazyFrame pandera would check only
+the column types. pandera runs the checks that look at one row at a time, a batch at a
+time (check_rows); uniqueness and references need the whole table and run in DuckDB
+(table_checks.py).
 
 A row that fails any check is rejected whole and listed once per failed check, with a
 stable check code (see checker/messages.py for the words); it takes no part in the
@@ -19,6 +21,8 @@ from pandera.config import ValidationDepth, config_context
 from checker.load import ROW, RawTable
 from checker.parse import REJECTION_SCHEMA, parse_table
 from checker.schemas import ColumnSpec, CommonSpellings, TableSpec
+from checker.store import Store
+from checker.table_checks import check_whole_table, keys_as_written
 
 # pandera's check names -> our check codes
 _CHECK_CODES = {
@@ -28,12 +32,23 @@ _CHECK_CODES = {
     "less_than_or_equal_to": "max",
     "str_matches": "pattern",
     "not_before": "not_before",
-    "multiple_fields_uniqueness": "unique",
 }
 
 
 @dataclass
+class RowChecks:
+    """One batch after the checks that look at one row at a time."""
+
+    typed: pl.DataFrame  # source_row plus every spec column, typed; rejected rows included
+    rejections: pl.DataFrame  # broken records, cells of the wrong type, failed value checks
+    type_cells: pl.DataFrame  # row, column of the cells of the wrong type
+    blank_rows: int  # rows with no cell filled: no data, set aside and counted
+
+
+@dataclass
 class CheckedTable:
+    """One table checked whole in memory (check_table); the pipeline streams (staging.py)."""
+
     raw: RawTable
     clean: pl.DataFrame  # typed rows that passed every check
     rejections: pl.DataFrame  # file, row, column, check, value
@@ -49,39 +64,60 @@ class CheckedTable:
         return self.rejections.get_column("row").n_unique()
 
 
-def check_table(
+def check_rows(
     raw: RawTable,
     common: CommonSpellings,
     amount_unit: str = "yuan",
-    referenced: pl.DataFrame | None = None,
-) -> CheckedTable:
-    """Parse and validate one table; `referenced` is the clean table its keys must exist in.
+    schema: pa.DataFrameSchema | None = None,
+) -> RowChecks:
+    """Parse a batch and run every check that looks at one row: all but uniqueness.
 
     Rows with a cell of the wrong type still go through the value checks (that cell then
-    reads as empty), so a row's every problem is listed, and a duplicate key is caught
-    even when its twin has a typo elsewhere. The empty-cell complaint about a cell that
-    was already listed as the wrong type is dropped as noise.
+    reads as empty), so a row's every problem is listed. The empty-cell complaint about a
+    cell that was already listed as the wrong type is dropped as noise. `schema` is
+    row_schema(spec), built once per table by a caller that checks many batches.
     """
     parsed = parse_table(raw, common, amount_unit)
     typed, type_rejections = parsed.typed, parsed.rejections
-    value_rejections = _run_pandera(build_schema(raw.spec), typed, raw).join(
-        type_rejections.select("row", "column"), on=["row", "column"], how="anti"
+    type_cells = type_rejections.select("row", "column")
+    schema = schema if schema is not None else row_schema(raw.spec)
+    value_rejections = _run_pandera(schema, typed, raw).join(
+        type_cells, on=["row", "column"], how="anti"
     )
-    rejections = [_broken_rows(raw), type_rejections, value_rejections]
-    if referenced is not None and raw.spec.references:
-        rejections.append(_missing_references(raw, typed, referenced))
-    rejected = pl.concat(rejections).sort("row", "column")
-    clean = _without_rows(typed, rejected) if rejected.height else typed
-    return CheckedTable(raw, clean, rejected, parsed.blank_rows)
+    rejections = pl.concat([_broken_rows(raw), type_rejections, value_rejections])
+    return RowChecks(typed, rejections, type_cells, parsed.blank_rows)
+
+
+def check_table(raw: RawTable, common: CommonSpellings, amount_unit: str = "yuan") -> CheckedTable:
+    """Check one whole table in memory, with the same row and table-wide checks as a run.
+
+    A duplicate key is caught even when its twin has a typo elsewhere: uniqueness is
+    judged over every typed row (table_checks.py)."""
+    rows = check_rows(raw, common, amount_unit)
+    with Store.in_memory() as store:
+        store.create_table(raw.spec)
+        store.append(raw.spec, rows.typed, keys_as_written(raw))
+        rejected = check_whole_table(store, raw.spec, raw.file, [rows.rejections], rows.type_cells)
+        clean = store.frame(raw.spec.name)
+    return CheckedTable(raw, clean, rejected, rows.blank_rows)
 
 
 def build_schema(spec: TableSpec) -> pa.DataFrameSchema:
+    """The whole spec as a pandera schema, uniqueness included (what an extract must be)."""
+    return _schema(spec, unique=list(spec.unique) or None)
+
+
+def row_schema(spec: TableSpec) -> pa.DataFrameSchema:
+    """The spec's checks that look at one row at a time: every check but uniqueness, which
+    table_checks.py judges over the whole table, so a table can be checked in batches."""
+    return _schema(spec, unique=None)
+
+
+def _schema(spec: TableSpec, unique: list[str] | None) -> pa.DataFrameSchema:
     columns = {
         c.name: pa.Column(c.dtype, checks=_checks(c), nullable=c.nullable) for c in spec.columns
     }
-    return pa.DataFrameSchema(
-        columns, unique=list(spec.unique) or None, report_duplicates="all", name=spec.name
-    )
+    return pa.DataFrameSchema(columns, unique=unique, report_duplicates="all", name=spec.name)
 
 
 def _checks(column: ColumnSpec) -> list[pa.Check]:
@@ -132,19 +168,14 @@ def _to_rejections(cases: pl.DataFrame, typed: pl.DataFrame, raw: RawTable) -> p
     )
     position = {row: i for i, row in enumerate(failing.get_column(ROW).to_list())}
     cells = {name: failing.get_column(name).to_list() for name in failing.columns}
-    key = list(raw.spec.unique)
     records = []
     for row, check, column in zip(
         rows, cases.get_column("check").to_list(), cases.get_column("column").to_list(), strict=True
     ):
         at = position[row]
         code = _CHECK_CODES.get(check.split("(")[0], check)
-        if code == "unique":
-            column = "+".join(key)
-            value = "/".join(str(cells[c][at]) for c in key)
-        else:
-            value = cells[column][at] if column in cells else None
-            value = None if value is None else str(value)  # Parquet cells may be typed
+        value = cells[column][at] if column in cells else None
+        value = None if value is None else str(value)  # Parquet cells may be typed
         records.append((raw.file, row, column, code, value))
     return pl.DataFrame(records, schema=REJECTION_SCHEMA, orient="row")
 
@@ -152,23 +183,3 @@ def _to_rejections(cases: pl.DataFrame, typed: pl.DataFrame, raw: RawTable) -> p
 def _broken_rows(raw: RawTable) -> pl.DataFrame:
     records = [(raw.file, row, "", "field_count", str(fields)) for row, fields in raw.broken_rows]
     return pl.DataFrame(records, schema=REJECTION_SCHEMA, orient="row")
-
-
-def _without_rows(frame: pl.DataFrame, rejections: pl.DataFrame) -> pl.DataFrame:
-    # A filter keeps the frame's order and, unlike an anti-join, gathers no index first.
-    return frame.filter(~pl.col(ROW).is_in(rejections.get_column("row").unique().implode()))
-
-
-def _missing_references(
-    raw: RawTable, typed: pl.DataFrame, referenced: pl.DataFrame
-) -> pl.DataFrame:
-    keys = raw.spec.references["columns"]
-    # No unique() of the referenced keys first: an anti-join does not care about repeats.
-    orphans = typed.join(referenced.select(keys), on=keys, how="anti", nulls_equal=False)
-    return orphans.select(
-        pl.lit(raw.file).alias("file"),
-        pl.col(ROW).alias("row"),
-        pl.lit("+".join(keys)).alias("column"),
-        pl.lit("reference").alias("check"),
-        pl.concat_str([pl.col(k).cast(pl.String) for k in keys], separator="/").alias("value"),
-    ).cast(REJECTION_SCHEMA)

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from checker.engine import RuleEngine, RuleResult
-from checker.pipeline import _clean_or_empty, _table_names, load_and_validate
+from checker.pipeline import _table_names, load_and_validate
 from checker.rules import Rule, load_definitions, load_rules
 from checker.schemas import load_schemas
 
@@ -46,9 +46,7 @@ def run_rule(
     checked = extract.tables
     rejected = {name: t.rejections.height for name, t in checked.items() if t.rejections.height}
     assert not rejected, f"fixture rows were rejected: {rejected}"
-    frames = {
-        name: _clean_or_empty(schemas[name], checked.get(name)) for name in _table_names(schemas)
-    }
+    frames = {name: extract.store.frame(name) for name in _table_names(schemas)}
     rule = load_rules()[rule_id] if isinstance(rule_id, str) else rule_id
     rule = rule.with_parameters(parameters or {})
     as_of = extract.as_of_date

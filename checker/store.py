@@ -1,0 +1,213 @@
+"""The run's DuckDB database: the typed rows of every table, then its clean rows.
+
+Each table is named as the rules expect (loans, baseline, fees, guarantees, guarantors)
+with source_row and the spec's columns. Typed batches are added to it as they are
+checked, rejected rows included, because the table-wide checks (table_checks.py) judge
+keys over every typed row; the rejected rows are then taken out, which leaves the clean
+table in source_row order. The rules run on the same connection, so no clean table is
+ever copied into polars.
+
+A run's store is a database file in a temporary folder of its own (under TMPDIR), with
+DuckDB's memory_limit set and temp_directory inside that folder: beyond the limit DuckDB
+spills its hash tables and sorts to disk instead of growing. There the typed batches are
+written as Parquet files (batch_files.py: polars writes them on every core, where DuckDB
+compressed its own tables on one) and a table is a view over its files; the rejected
+rows are a small table the view leaves out. The folder goes when the store is closed,
+whatever happened. An in-memory store (`Store.in_memory()`) serves small extracts (tests,
+one table checked in memory): its tables are native, appended to and deleted from.
+
+Names of tables and columns come from schemas/*.yaml, never from data, and are quoted;
+every value from the data reaches SQL as Arrow or as a bound parameter.
+"""
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from checker.batch_files import BatchFiles
+from checker.readers import ROW
+from checker.schemas import TableSpec
+
+# DuckDB's default memory_limit is 80% of RAM, and it takes it: at 10M loans its hash
+# tables grow to several GB. A sixteenth of RAM, at most 1.4 GiB, keeps a 10M-loan run
+# under 2 GiB peak RSS with what polars holds for two batches (1.93 GiB measured at
+# 1.4 GiB); 1 GB is too little at 10M (the shared facts fail to allocate). Beyond the
+# limit DuckDB spills to disk, so a smaller limit costs time, not results.
+_DEFAULT_FRACTION = 16
+_DEFAULT_CAP_BYTES = 1400 * 1024**2
+_FLOOR_BYTES = 256 * 1024**2
+_DUCKDB_TYPES = {
+    "string": "VARCHAR",
+    "enum": "VARCHAR",
+    "float": "DOUBLE",
+    "int": "BIGINT",
+    "date": "DATE",
+    "bool": "BOOLEAN",
+}
+# Internal tables (the keys as written) live in their own schema, out of the rules' sight.
+WRITTEN_KEYS_SCHEMA = "written_keys"
+REJECTED_SCHEMA = "rejected_rows"
+_BATCH_VIEW = "_loancheck_batch"
+
+
+def quoted(name: str) -> str:
+    """An identifier from our own schemas, quoted for SQL."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def default_memory_limit() -> str:
+    """A sixteenth of this machine's RAM, at most 1.4 GiB (DuckDB's own default is 80%)."""
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        ram = 8 * _DEFAULT_CAP_BYTES
+    limit = max(_FLOOR_BYTES, min(_DEFAULT_CAP_BYTES, ram // _DEFAULT_FRACTION))
+    return f"{limit // 1024**2}MiB"
+
+
+class Store:
+    """One run's database; use as a context manager so its folder is always removed."""
+
+    def __init__(self, memory_limit: str | None = None, threads: int | None = None):
+        self.folder = Path(tempfile.mkdtemp(prefix="loancheck-"))
+        config = {
+            "memory_limit": memory_limit or default_memory_limit(),
+            "temp_directory": str(self.folder / "spill"),
+        }
+        if threads:
+            config["threads"] = threads
+        self._files: dict[str, BatchFiles] = {}  # table name -> its typed batches as files
+        try:
+            self.connection = duckdb.connect(str(self.folder / "run.duckdb"), config=config)
+        except Exception:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise
+        self._prepare()
+
+    @classmethod
+    def in_memory(cls) -> "Store":
+        """A store without a file, for a small extract held whole anyway."""
+        store = cls.__new__(cls)
+        store.folder = None
+        store.connection = duckdb.connect()
+        store._files = {}
+        store._prepare()
+        return store
+
+    def _prepare(self) -> None:
+        # DuckDB's progress bar would print to stdout during long statements, even with
+        # --quiet; progress is the CLI's business.
+        self.run("SET enable_progress_bar = false")
+        self.run(f"CREATE SCHEMA IF NOT EXISTS {WRITTEN_KEYS_SCHEMA}")
+        self.run(f"CREATE SCHEMA IF NOT EXISTS {REJECTED_SCHEMA}")
+
+    def run(self, sql: str, parameters: dict | None = None) -> list[tuple]:
+        """Run a statement to its end and return its rows (DuckDB refuses other work on a
+        connection whose last result was not fetched)."""
+        return self.connection.execute(sql, parameters).fetchall()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        try:
+            self.connection.close()
+        finally:  # the folder goes even if DuckDB fails to close (after running out of memory)
+            if self.folder is not None:
+                shutil.rmtree(self.folder, ignore_errors=True)
+
+    def create_table(self, spec: TableSpec) -> None:
+        """An empty table with source_row and the spec's columns (an absent optional table
+        stays so); and, for a keyed table, the side table of keys as written."""
+        columns = ", ".join(f"{quoted(c.name)} {_DUCKDB_TYPES[c.type]}" for c in spec.columns)
+        self.run(f"CREATE TABLE {quoted(spec.name)} ({ROW} BIGINT, {columns})")
+        if spec.unique:
+            keys = ", ".join(f"{quoted(k)} VARCHAR" for k in spec.unique)
+            self.run(f"CREATE TABLE {written_keys(spec)} ({ROW} BIGINT, {keys})")
+
+    def append(self, spec: TableSpec, typed: pl.DataFrame, keys_as_written: pl.DataFrame) -> None:
+        """Add a batch of typed rows (and the keys of those whose written key differs)."""
+        if self.folder is None:
+            self._insert(quoted(spec.name), typed)
+        else:
+            if spec.name not in self._files:
+                self._files[spec.name] = BatchFiles(self.folder / "batches", spec)
+            self._files[spec.name].write(typed)
+        if spec.unique and keys_as_written.height:
+            self._insert(written_keys(spec), keys_as_written)
+
+    def _insert(self, table: str, frame: pl.DataFrame) -> None:
+        # Arrow string views share polars' buffers: the batch is not copied to be read.
+        self.connection.register(_BATCH_VIEW, frame.to_arrow(compat_level=pl.CompatLevel.newest()))
+        try:
+            self.run(f"INSERT INTO {table} BY NAME SELECT * FROM {_BATCH_VIEW}")
+        finally:
+            self.connection.unregister(_BATCH_VIEW)
+
+    def seal(self, spec: TableSpec) -> None:
+        """Every batch is in: the table becomes a view over its batch files (a file store)
+        for the table-wide checks, which read every typed row."""
+        files = self._files.get(spec.name)
+        if files is None:
+            return  # an in-memory store, or no batch: the table as created
+        self.run(f"DROP TABLE {quoted(spec.name)}")
+        self.run(f"CREATE VIEW {quoted(spec.name)} AS SELECT * FROM {files.sql()}")
+
+    def delete_rows(self, spec: TableSpec, rows: pl.Series) -> None:
+        """Delete these source rows: what is left is the clean table, still in order."""
+        files = self._files.get(spec.name)
+        if files is not None:
+            self._set_aside(spec, files, rows)
+            return
+        if rows.len() == 0:
+            return
+        self.connection.register(_BATCH_VIEW, pl.DataFrame({ROW: rows.unique()}).to_arrow())
+        try:
+            self.run(
+                f"DELETE FROM {quoted(spec.name)} WHERE {ROW} IN (SELECT {ROW} FROM {_BATCH_VIEW})"
+            )
+        finally:
+            self.connection.unregister(_BATCH_VIEW)
+
+    def _set_aside(self, spec: TableSpec, files: BatchFiles, rows: pl.Series) -> None:
+        """A view's rows cannot be deleted: the rejected rows go in a table of their own
+        and the view reads the batch files without them."""
+        rejected = f"{REJECTED_SCHEMA}.{quoted(spec.name)}"
+        self.run(f"CREATE TABLE {rejected} ({ROW} BIGINT)")
+        if rows.len() == 0:
+            return  # the view over every typed row is the clean table
+        self._insert(rejected, pl.DataFrame({ROW: rows.unique().sort()}))
+        self.run(
+            f"CREATE OR REPLACE VIEW {quoted(spec.name)} AS SELECT * FROM {files.sql()} "
+            f"WHERE {ROW} NOT IN (SELECT {ROW} FROM {rejected})"
+        )
+
+    def drop_written_keys(self, spec: TableSpec) -> None:
+        if spec.unique:
+            self.run(f"DROP TABLE IF EXISTS {written_keys(spec)}")
+
+    def count(self, spec: TableSpec) -> int:
+        return self.run(f"SELECT count(*) FROM {quoted(spec.name)}")[0][0]
+
+    def distinct_values(self, spec: TableSpec, column: str) -> list:
+        """The column's distinct values, missing left out, in order."""
+        sql = (
+            f"SELECT DISTINCT {quoted(column)} FROM {quoted(spec.name)} "
+            f"WHERE {quoted(column)} IS NOT NULL ORDER BY 1"
+        )
+        return [value for (value,) in self.run(sql)]
+
+    def frame(self, name: str) -> pl.DataFrame:
+        """A whole table as polars, in order: for small extracts (tests, one table in memory)."""
+        return pl.from_arrow(self.connection.sql(f"FROM {quoted(name)}").to_arrow_table())
+
+
+def written_keys(spec: TableSpec) -> str:
+    return f"{WRITTEN_KEYS_SCHEMA}.{quoted(spec.name)}"

@@ -74,9 +74,19 @@ def duplicate_keys(store: Store, spec: TableSpec, file: str) -> pl.DataFrame:
     as_written = ", ".join(f"w.{quoted(k)}" for k in keys)
     # IS NOT DISTINCT FROM: a missing key cell equals another, as GROUP BY groups them.
     same_key = " AND ".join(f"t.{quoted(k)} IS NOT DISTINCT FROM r.{quoted(k)}" for k in keys)
+    key_list = ", ".join(quoted(k) for k in keys)
+    # Grouping 100M loans by their text keys ran out of memory under a 1.4 GiB limit
+    # (the strings did not spill); grouping by one 64-bit hash of the key passes. Keys
+    # whose hash repeats are the candidates; grouping only those by the keys themselves
+    # drops a hash collision between two different keys.
     sql = f"""
-        WITH repeated AS (
-            SELECT {", ".join(quoted(k) for k in keys)} FROM {table}
+        WITH candidates AS (
+            SELECT hash({key_list}) AS key_hash FROM {table}
+            GROUP BY ALL HAVING count(*) > 1
+        ),
+        repeated AS (
+            SELECT {key_list} FROM {table}
+            WHERE hash({key_list}) IN (SELECT key_hash FROM candidates)
             GROUP BY ALL HAVING count(*) > 1
         )
         SELECT t.{ROW}, w.{ROW} IS NOT NULL, {typed}, {as_written}

@@ -3,6 +3,7 @@ exit codes: 0 all checks pass, 1 at least one breach (or, for `validate`, reject
 2 unusable input or usage error, 3 internal error (DESIGN.md)."""
 
 import os
+import signal
 import sys
 import traceback
 import unicodedata
@@ -49,6 +50,14 @@ def _reading_options(command):
 def main() -> None:
     """Check loan-book extracts against the supervisory measures for lending to private
     and small-micro firms."""
+    # A scheduler stops an overrunning job with SIGTERM. Raised as SystemExit, it unwinds
+    # like any exit: the run's temporary store (GBs at 100M loans) and half-written output
+    # are removed, the locks released. It takes effect between DuckDB statements.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+
+
+def _exit_on_sigterm(signum, frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 RULES_OPTION = click.option(

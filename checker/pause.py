@@ -6,6 +6,7 @@ reaches that point writes its process id to the file and waits while the file ex
 the test kills the process, or deletes the file to let the run go on. Without the
 variables this does nothing (tests/test_nightly_safety.py). The points:
 
+- before-rules: the extract is checked and staged in the run's temporary store;
 - before-history-commit: every row of the run is in the history transaction, uncommitted;
 - before-output-swap: the history is committed and the new output is complete beside the
   old one, not yet renamed into place.

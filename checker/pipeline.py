@@ -18,6 +18,7 @@ from checker.explain import explain
 from checker.findings import Finding
 from checker.load import ReadOptions, find_tables, open_table
 from checker.parse import REJECTION_SCHEMA
+from checker.pause import pause_point
 from checker.progress import NO_PROGRESS, Progress
 from checker.rules import Rule, load_definitions, load_profile, load_rule_set, rules_to_run
 from checker.schemas import SchemaSet, TableSpec, load_schemas
@@ -151,6 +152,7 @@ def run_check(
             connection=store.connection,
         )
         findings, exceptions = [], {}
+        pause_point("before-rules")
         progress.stage("rules", len(rules), unit="rules")
         for rule in rules:
             result = engine.run(rule)

@@ -148,3 +148,21 @@ def test_the_lock_is_free_again_after_a_killed_run(yesterday, tmp_path):
     out, tonight, _ = yesterday
     _kill(_start_paused(tonight, out, "before-history-commit", tmp_path / "paused"))
     assert _check(tonight, out).returncode == 1
+
+
+def test_sigterm_during_a_run_removes_its_temporary_store(yesterday, tmp_path, monkeypatch):
+    """A scheduler's SIGTERM unwinds the run: the store under TMPDIR (the staged tables,
+    GBs at 100M loans) is removed, and yesterday's reports and history stay."""
+    out, tonight, history = yesterday
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    process = _start_paused(tonight, out, "before-rules", tmp_path / "paused")
+    assert [p.name[:10] for p in scratch.iterdir()] == ["loancheck-"]  # the store, in use
+
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=WAIT_SECONDS)
+
+    assert process.returncode == 128 + signal.SIGTERM
+    assert list(scratch.iterdir()) == []
+    _yesterday_is_intact(out, history)

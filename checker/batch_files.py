@@ -5,9 +5,8 @@ Writing a batch into a DuckDB table costs DuckDB's compression, single-threaded:
 every core in a fraction of that, and DuckDB reads the files back in parallel; so the
 typed rows are kept as files and the store's tables are views over them (store.py).
 
-Files are numbered in the order written and listed in that order: DuckDB reads a list of
-files in list order (with preserve_insertion_order, its default), so the rows keep their
-source_row order.
+Files are numbered in the order written and listed in that order; a query that needs the
+rows in source_row order still says so (store.py).
 """
 
 from pathlib import Path

@@ -62,25 +62,19 @@ class RuleResult:
 class RuleEngine:
     def __init__(
         self,
-        tables: dict[str, pl.DataFrame] | None,
+        connection: duckdb.DuckDBPyConnection,
         present: set[str],
         definitions: Definitions,
         lang: str = "zh",
-        threads: int | None = None,
-        memory_limit: str | None = None,
         as_of_date: dt.date | None = None,
-        connection: duckdb.DuckDBPyConnection | None = None,
     ):
-        """The tables are either polars frames, registered in a new in-memory database
-        (threads and memory_limit configure it), or already in `connection`: a run's
-        store (store.py), configured there, so no table is copied."""
+        """`connection` holds the checked tables: a run's store (store.py), configured
+        there (threads, memory limit), so no table is copied."""
         self.present = present
         self.lang = lang
         # Rules, severities and parameter values in force on this date are used. An
         # extract without one valid loan row has no as-of date: today's rules apply.
         self.as_of_date = as_of_date or dt.date.today()
-        if connection is None:
-            connection = _in_memory(tables or {}, threads, memory_limit)
         self.connection = connection
         self.lookups: set[str] = set()
         self.context = {"comparison_tolerance": TOLERANCE, "as_of_date": self.as_of_date} | {
@@ -246,22 +240,6 @@ class RuleEngine:
         if unknown:
             raise duckdb.BinderException(f"unknown parameter ${sorted(unknown)[0]}")
         return {name: available[name] for name in wanted}
-
-
-def _in_memory(
-    tables: dict[str, pl.DataFrame], threads: int | None, memory_limit: str | None
-) -> duckdb.DuckDBPyConnection:
-    config = {"threads": threads, "memory_limit": memory_limit}
-    connection = duckdb.connect(config={k: v for k, v in config.items() if v})
-    # DuckDB's own progress bar would print to stdout during long queries, even with
-    # --quiet or when not on a terminal; progress is the CLI's business.
-    connection.execute("SET enable_progress_bar = false")
-    for name, frame in tables.items():
-        # Converted to Arrow once: DuckDB would otherwise convert a polars frame again at
-        # every scan, and the shared facts are scanned by many rules. Arrow string views
-        # (the newest compat level) share polars' buffers instead of copying every string.
-        connection.register(name, frame.to_arrow(compat_level=pl.CompatLevel.newest()))
-    return connection
 
 
 def _plain_parameters(parameters: dict) -> dict:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from checker import __version__
-from checker.engine import OPTIONAL_TABLES, RuleEngine
+from checker.engine import RuleEngine
 from checker.errors import InputError
 from checker.explain import explain
 from checker.findings import Finding
@@ -86,15 +86,15 @@ def load_and_validate(
     amount_unit: str = "yuan",
     lang: str = "zh",
     progress: Progress = NO_PROGRESS,
-    store: Store | None = None,
+    *,
+    store: Store,
 ) -> ValidatedExtract:
     """Open every table before checking any, so an unusable file stops the run early; then
-    check each into `store` (a new in-memory one when none is given: small extracts only).
+    check each into `store`.
 
     Every table of the schemas is created in the store, an absent optional one empty, so
     the rules find the same tables whatever the extract has. loans is checked first: the
     other tables' references need its clean rows."""
-    store = store if store is not None else Store.in_memory()
     files = find_tables(extract_dir, schemas)
     opened = {}
     for name, path in files.items():
@@ -144,12 +144,11 @@ def run_check(
 
         clock = time.perf_counter()
         engine = RuleEngine(
-            None,
+            store.connection,
             set(extract.tables),
             definitions,
             lang=lang,
             as_of_date=dt.date.fromisoformat(extract.as_of_date) if extract.as_of_date else None,
-            connection=store.connection,
         )
         findings, exceptions = [], {}
         pause_point("before-rules")
@@ -174,11 +173,6 @@ def run_check(
         exceptions=exceptions,
         timings=timings,
     )
-
-
-def _table_names(schemas: SchemaSet) -> list[str]:
-    """The tables the rules read, the optional ones empty when the extract lacks them."""
-    return ["loans", *[name for name in OPTIONAL_TABLES if name in schemas.tables]]
 
 
 def _as_of_date(store: Store, spec: TableSpec, loans: StagedTable) -> str | None:

@@ -4,8 +4,10 @@ Each table is named as the rules expect (loans, baseline, fees, guarantees, guar
 with source_row and the spec's columns. Typed batches are added to it as they are
 checked, rejected rows included, because the table-wide checks (table_checks.py) judge
 keys over every typed row; the rejected rows are then taken out, which leaves the clean
-table in source_row order. The rules run on the same connection, so no clean table is
-ever copied into polars.
+table. Its rows come back in no set order once rows are left out (DuckDB reads the files
+in parallel and filters them; a new test caught a batched table's clean rows coming
+back in a different order), so every query that writes rows out orders them itself. The
+rules run on the same connection, so no clean table is ever copied into polars.
 
 A run's store is a database file in a temporary folder of its own (under TMPDIR), with
 DuckDB's memory_limit set and temp_directory inside that folder: beyond the limit DuckDB
@@ -13,8 +15,8 @@ spills its hash tables and sorts to disk instead of growing. There the typed bat
 written as Parquet files (batch_files.py: polars writes them on every core, where DuckDB
 compressed its own tables on one) and a table is a view over its files; the rejected
 rows are a small table the view leaves out. The folder goes when the store is closed,
-whatever happened. An in-memory store (`Store.in_memory()`) serves small extracts (tests,
-one table checked in memory): its tables are native, appended to and deleted from.
+whatever happened. Tests and small extracts use the same store, so they go through the
+same mechanism as a 100M-loan run.
 
 Names of tables and columns come from schemas/*.yaml, never from data, and are quoted;
 every value from the data reaches SQL as Arrow or as a bound parameter.
@@ -88,16 +90,6 @@ class Store:
             raise
         self._prepare()
 
-    @classmethod
-    def in_memory(cls) -> "Store":
-        """A store without a file, for a small extract held whole anyway."""
-        store = cls.__new__(cls)
-        store.folder = None
-        store.connection = duckdb.connect()
-        store._files = {}
-        store._prepare()
-        return store
-
     def _prepare(self) -> None:
         # DuckDB's progress bar would print to stdout during long statements, even with
         # --quiet; progress is the CLI's business.
@@ -120,8 +112,7 @@ class Store:
         try:
             self.connection.close()
         finally:  # the folder goes even if DuckDB fails to close (after running out of memory)
-            if self.folder is not None:
-                shutil.rmtree(self.folder, ignore_errors=True)
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     def create_table(self, spec: TableSpec) -> None:
         """An empty table with source_row and the spec's columns (an absent optional table
@@ -134,12 +125,9 @@ class Store:
 
     def append(self, spec: TableSpec, typed: pl.DataFrame, keys_as_written: pl.DataFrame) -> None:
         """Add a batch of typed rows (and the keys of those whose written key differs)."""
-        if self.folder is None:
-            self._insert(quoted(spec.name), typed)
-        else:
-            if spec.name not in self._files:
-                self._files[spec.name] = BatchFiles(self.folder / "batches", spec)
-            self._files[spec.name].write(typed)
+        if spec.name not in self._files:
+            self._files[spec.name] = BatchFiles(self.folder / "batches", spec)
+        self._files[spec.name].write(typed)
         if spec.unique and keys_as_written.height:
             self._insert(written_keys(spec), keys_as_written)
 
@@ -156,29 +144,17 @@ class Store:
         for the table-wide checks, which read every typed row."""
         files = self._files.get(spec.name)
         if files is None:
-            return  # an in-memory store, or no batch: the table as created
+            return  # no batch: the table as created, empty
         self.run(f"DROP TABLE {quoted(spec.name)}")
         self.run(f"CREATE VIEW {quoted(spec.name)} AS SELECT * FROM {files.sql()}")
 
     def delete_rows(self, spec: TableSpec, rows: pl.Series) -> None:
-        """Delete these source rows: what is left is the clean table, still in order."""
-        files = self._files.get(spec.name)
-        if files is not None:
-            self._set_aside(spec, files, rows)
-            return
-        if rows.len() == 0:
-            return
-        self.connection.register(_BATCH_VIEW, pl.DataFrame({ROW: rows.unique()}).to_arrow())
-        try:
-            self.run(
-                f"DELETE FROM {quoted(spec.name)} WHERE {ROW} IN (SELECT {ROW} FROM {_BATCH_VIEW})"
-            )
-        finally:
-            self.connection.unregister(_BATCH_VIEW)
-
-    def _set_aside(self, spec: TableSpec, files: BatchFiles, rows: pl.Series) -> None:
-        """A view's rows cannot be deleted: the rejected rows go in a table of their own
+        """Take these source rows out: what is left is the clean table.
+        A view's rows cannot be deleted, so the rejected rows go in a table of their own
         and the view reads the batch files without them."""
+        files = self._files.get(spec.name)
+        if files is None:
+            return  # no batch, no row to take out
         rejected = f"{REJECTED_SCHEMA}.{quoted(spec.name)}"
         self.run(f"CREATE TABLE {rejected} ({ROW} BIGINT)")
         if rows.len() == 0:
@@ -205,8 +181,9 @@ class Store:
         return [value for (value,) in self.run(sql)]
 
     def frame(self, name: str) -> pl.DataFrame:
-        """A whole table as polars, in order: for small extracts (tests, one table in memory)."""
-        return pl.from_arrow(self.connection.sql(f"FROM {quoted(name)}").to_arrow_table())
+        """A whole table as polars in source_row order: for small extracts (tests)."""
+        relation = self.connection.sql(f"FROM {quoted(name)} ORDER BY {ROW}")
+        return pl.from_arrow(relation.to_arrow_table())
 
 
 def written_keys(spec: TableSpec) -> str:

@@ -94,9 +94,10 @@ def check_table(raw: RawTable, common: CommonSpellings, amount_unit: str = "yuan
     A duplicate key is caught even when its twin has a typo elsewhere: uniqueness is
     judged over every typed row (table_checks.py)."""
     rows = check_rows(raw, common, amount_unit)
-    with Store.in_memory() as store:
+    with Store() as store:
         store.create_table(raw.spec)
         store.append(raw.spec, rows.typed, keys_as_written(raw))
+        store.seal(raw.spec)
         rejected = check_whole_table(store, raw.spec, raw.file, [rows.rejections], rows.type_cells)
         clean = store.frame(raw.spec.name)
     return CheckedTable(raw, clean, rejected, rows.blank_rows)

@@ -7,9 +7,10 @@ from pathlib import Path
 import yaml
 
 from checker.engine import RuleEngine, RuleResult
-from checker.pipeline import _table_names, load_and_validate
+from checker.pipeline import load_and_validate
 from checker.rules import Rule, load_definitions, load_rules
 from checker.schemas import load_schemas
+from checker.store import Store
 
 HERE = Path(__file__).parent
 DEFAULTS = yaml.safe_load((HERE / "defaults.yaml").read_text(encoding="utf-8"))
@@ -42,22 +43,22 @@ def run_rule(
     """Run one rule (a built-in id, or a Rule loaded from elsewhere) on these rows."""
     write_extract(folder, tables)
     schemas = load_schemas()
-    extract = load_and_validate(folder, schemas)
-    checked = extract.tables
-    rejected = {name: t.rejections.height for name, t in checked.items() if t.rejections.height}
-    assert not rejected, f"fixture rows were rejected: {rejected}"
-    frames = {name: extract.store.frame(name) for name in _table_names(schemas)}
     rule = load_rules()[rule_id] if isinstance(rule_id, str) else rule_id
     rule = rule.with_parameters(parameters or {})
-    as_of = extract.as_of_date
-    engine = RuleEngine(
-        frames,
-        set(checked),
-        load_definitions(),
-        lang="en",
-        as_of_date=dt.date.fromisoformat(as_of) if as_of else None,
-    )
-    return engine.run(rule)
+    with Store() as store:  # the run's own store: rules read its tables as a run does
+        extract = load_and_validate(folder, schemas, store=store)
+        checked = extract.tables
+        rejected = {n: t.rejections.height for n, t in checked.items() if t.rejections.height}
+        assert not rejected, f"fixture rows were rejected: {rejected}"
+        as_of = extract.as_of_date
+        engine = RuleEngine(
+            store.connection,
+            set(checked),
+            load_definitions(),
+            lang="en",
+            as_of_date=dt.date.fromisoformat(as_of) if as_of else None,
+        )
+        return engine.run(rule)
 
 
 def exception_ids(result: RuleResult, institution_id: str) -> list[str]:

@@ -80,6 +80,15 @@ class OpenedTable:
     header_width: int
     rows_expected: int  # for progress: the rows the file holds (CSV: records read)
     frames: Callable[[], Iterator[TextFrame]]  # the file's rows as text, batch by batch
+    # Parquet: canonical column -> its position in the file (from 1), so that rows
+    # checking leaves unchanged can be read in place (batch_files.py); None otherwise.
+    positions: dict[str, int] | None = None
+    # size, modification time and inode when opened: the rules may read a Parquet file
+    # long after it was checked (in place), so the run makes sure it is still that file.
+    stamp: tuple[int, int, int] | None = None
+
+    def changed_since_opened(self) -> bool:
+        return _stamp(self.path) != self.stamp
 
     @property
     def file(self) -> str:
@@ -111,6 +120,7 @@ def open_table(
 ) -> OpenedTable:
     """Parquet: read the footer now, the rows batch by batch later. CSV and XLSX: read now
     (a bad file stops the run before any table is checked) and hand over as one batch."""
+    stamp = _stamp(path)  # before the first read: a change while it is read shows too
     if path.suffix.lower() == ".parquet":
         footer = open_parquet(path)
         headers = _match_headers(spec, path, footer.columns)
@@ -124,6 +134,8 @@ def open_table(
             len(footer.columns),
             footer.rows,
             lambda: parquet_batches(path, footer, columns, batch_rows),
+            _positions(headers, footer.columns),
+            stamp,
         )
     held = [read_text(path, options or ReadOptions())]
     text = held[0]
@@ -142,6 +154,7 @@ def open_table(
         text.header_width,
         text.frame.height + len(text.broken_rows),
         whole,
+        stamp=stamp,
     )
 
 
@@ -204,6 +217,15 @@ def _match_headers(spec: TableSpec, path: Path, file_headers: list[str]) -> dict
     return headers
 
 
+def _positions(headers: dict[str, str], file_headers: list[str]) -> dict[str, int] | None:
+    """Where each known column sits in a Parquet file, for DuckDB to read it in place.
+    DuckDB names its row numbers file_row_number and refuses a file that has a column of
+    that name: such a file is always copied."""
+    if any(h.casefold() == "file_row_number" for h in file_headers):
+        return None
+    return {name: file_headers.index(header) + 1 for name, header in headers.items()}
+
+
 def _shown(headers: list[str], limit: int = 30) -> str:
     more = f", … (+{len(headers) - limit})" if len(headers) > limit else ""
     return ", ".join(h[:40] for h in headers[:limit]) + more
@@ -215,3 +237,11 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return (status.st_size, status.st_mtime_ns, status.st_ino)

@@ -18,6 +18,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "is not a text table (binary content); export it as CSV, XLSX or Parquet",
     },
     "unreadable": {"zh": "无法读取：{detail}", "en": "cannot be read: {detail}"},
+    "changed_during_run": {
+        "zh": "在检查期间被改动或替换，本次结果作废、未写出；请在文件写完后重新运行",
+        "en": "was changed or replaced while it was being checked; nothing was written: "
+        "run again once the file is complete",
+    },
     "bad_encoding": {
         "zh": "不能按 {encoding} 编码读取（第 {line} 行附近），请用 --encoding 指定正确编码",
         "en": "cannot be decoded as {encoding} (near line {line}); "

@@ -54,10 +54,15 @@ class ParsedTable:
     typed: pl.DataFrame  # source_row plus every spec column, typed; blank rows left out
     rejections: pl.DataFrame  # cells of the wrong type
     blank_rows: int
+    # Every column the file has came through as the file holds it (already of its type,
+    # clean, canonical, in yuan) and no row was blank: the typed rows are the file's own
+    # rows, so a Parquet file's can be read where they lie rather than copied (store.py).
+    untouched: bool = False
 
 
 def parse_table(raw: RawTable, common: CommonSpellings, amount_unit: str = "yuan") -> ParsedTable:
     columns, failures = [], []
+    untouched = True
     for spec in raw.spec.columns:
         if spec.name not in raw.frame.columns:
             columns.append(
@@ -72,11 +77,16 @@ def parse_table(raw: RawTable, common: CommonSpellings, amount_unit: str = "yuan
             parsed, failed = _parse(text, spec, common)
             if failed is not None:
                 failures.append((spec, failed))
-        columns.append(_in_unit(parsed, spec, amount_unit).alias(spec.name))
+        in_unit = _in_unit(parsed, spec, amount_unit)
+        # Each reading step hands back the very column it was given when it changed
+        # nothing, so identity says "unchanged" without comparing a single cell.
+        untouched = untouched and in_unit is source
+        columns.append(in_unit.alias(spec.name))
     typed = pl.DataFrame([raw.frame.get_column(ROW), *columns])
     rejections = _rejections(raw, failures)
     blank = _blank(typed, raw.frame.columns, rejections)
-    return ParsedTable(typed.filter(~blank), rejections, int(blank.sum()))
+    blank_rows = int(blank.sum())
+    return ParsedTable(typed.filter(~blank), rejections, blank_rows, untouched and not blank_rows)
 
 
 def _parse(text: pl.Series, spec: ColumnSpec, common: CommonSpellings):

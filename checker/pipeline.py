@@ -159,6 +159,7 @@ def run_check(
             findings.extend(result.findings)
             exceptions.update({(sid, rule.id): rows for sid, rows in result.exceptions.items()})
         timings["rules"] = time.perf_counter() - clock
+        _still_the_files_checked(extract)
 
     findings.sort(key=lambda f: (f.institution_id, [r.id for r in rules].index(f.rule_id)))
     return CheckResult(
@@ -173,6 +174,14 @@ def run_check(
         exceptions=exceptions,
         timings=timings,
     )
+
+
+def _still_the_files_checked(extract: ValidatedExtract) -> None:
+    """The rules read Parquet rows in place (batch_files.py), after they were checked: had
+    a file been rewritten meanwhile, they would have read rows nobody checked."""
+    for table in extract.tables.values():
+        if table.raw.changed_since_opened():
+            raise InputError(table.raw.file, "changed_during_run")
 
 
 def _as_of_date(store: Store, spec: TableSpec, loans: StagedTable) -> str | None:

@@ -62,7 +62,7 @@ def _numbered(frame: pl.DataFrame, first_row: int, broken=None, width=None) -> T
 
 def _read_parquet(path: Path) -> pl.DataFrame:
     try:
-        return pl.read_parquet(path)
+        return pl.read_parquet(path, glob=False)
     except (pl.exceptions.PolarsError, OSError) as error:
         raise InputError(path.name, "unreadable", detail=first_line(error)) from None
 
@@ -76,8 +76,10 @@ class ParquetFooter:
 def open_parquet(path: Path) -> ParquetFooter:
     """The file's column names and row count, from its footer: no rows are read yet."""
     try:
-        columns = list(pl.read_parquet_schema(path))
-        rows = pl.scan_parquet(path).select(pl.len()).collect().item()
+        # glob=False: a folder named like "bank [1]" is a name, not a pattern.
+        scan = pl.scan_parquet(path, glob=False)
+        columns = list(scan.collect_schema())
+        rows = scan.select(pl.len()).collect().item()
     except (pl.exceptions.PolarsError, OSError) as error:
         raise InputError(path.name, "unreadable", detail=first_line(error)) from None
     return ParquetFooter(columns, rows)
@@ -91,7 +93,7 @@ def parquet_batches(
     polars reads only the row groups a slice covers, with the same types as a whole
     read, so memory holds one batch, never the file (pyarrow's batch reader took 4× as
     long). A file with no rows gives one empty batch, so its columns are still checked."""
-    scan = pl.scan_parquet(path).select(columns)
+    scan = pl.scan_parquet(path, glob=False).select(columns)
     for offset in range(0, max(footer.rows, 1), batch_rows):
         try:
             frame = scan.slice(offset, batch_rows).collect()

@@ -23,6 +23,15 @@ POLARS_TYPES: dict[str, pl.DataType] = {
     "date": pl.Date(),
     "bool": pl.Boolean(),
 }
+# The same types in the run's DuckDB store (store.py).
+SQL_TYPES: dict[str, str] = {
+    "string": "VARCHAR",
+    "enum": "VARCHAR",
+    "float": "DOUBLE",
+    "int": "BIGINT",
+    "date": "DATE",
+    "bool": "BOOLEAN",
+}
 _COLUMN_KEYS = {
     "type",
     "values",
@@ -37,6 +46,11 @@ _COLUMN_KEYS = {
 }
 _TABLE_KEYS = {"table", "title", "required", "unique", "columns", "columns_from", "references"}
 COMMON_FILE = "common.yaml"
+
+
+def quoted(name: str) -> str:
+    """An identifier from our own schemas, quoted for SQL."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def normalise(text: str) -> str:
@@ -63,6 +77,10 @@ class ColumnSpec:
     @property
     def dtype(self) -> pl.DataType:
         return POLARS_TYPES[self.type]
+
+    @property
+    def sql_type(self) -> str:
+        return SQL_TYPES[self.type]
 
     @property
     def label(self) -> str:

@@ -1,10 +1,11 @@
 """Check one table batch by batch on its way into the run's store (store.py).
 
 Each batch (Parquet: BATCH_ROWS rows; CSV and XLSX: the whole file) is typed and given
-the row checks (validate.py), its typed rows appended to the store, rejected ones
-included, and its text let go before the next batch is read, so memory holds one batch
-whatever the table's size. Then the table-wide checks run in DuckDB (table_checks.py)
-and delete the rejected rows, which leaves the clean table for the rules.
+the row checks (validate.py); its typed rows, rejected ones included, go to the store:
+copied as a file, or, when checking changed nothing in a Parquet batch, read in place
+from the extract (batch_files.py). Its text is let go before the next batch is read, so
+memory holds one batch whatever the table's size. Then the table-wide checks run in
+DuckDB (table_checks.py) and set the rejected rows aside, which leaves the clean table.
 """
 
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -12,7 +13,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from checker.load import OpenedTable
+from checker.batch_files import RowsInPlace
+from checker.load import ROW, OpenedTable, RawTable
 from checker.progress import NO_PROGRESS, Progress
 from checker.schemas import CommonSpellings
 from checker.store import Store
@@ -52,10 +54,12 @@ def stage_table(
         pending: Future | None = None
         for batch in opened.batches():
             checked = check_rows(batch, common, amount_unit, schema)
-            keys = keys_as_written(batch)
+            # Untouched rows' keys are as written: no key cell had spaces to strip.
+            keys = pl.DataFrame() if checked.untouched else keys_as_written(batch)
+            in_place = _in_place(opened, batch) if checked.untouched else None
             if pending is not None:
                 pending.result()
-            pending = appender.submit(store.append, spec, checked.typed, keys)
+            pending = appender.submit(store.append, spec, checked.typed, keys, in_place)
             rejections.append(checked.rejections)
             type_cells.append(checked.type_cells)
             rows_read += batch.rows
@@ -69,3 +73,14 @@ def stage_table(
     store.seal(spec)
     rejected = check_whole_table(store, spec, opened.file, rejections, pl.concat(type_cells))
     return StagedTable(opened, rows_read - blank_rows, store.count(spec), rejected, blank_rows)
+
+
+def _in_place(opened: OpenedTable, batch: RawTable) -> RowsInPlace | None:
+    """The batch's rows in the Parquet extract, if it can be read there (load.py)."""
+    rows = batch.frame.get_column(ROW)
+    if opened.positions is None or rows.is_empty():
+        return None
+    first, last = rows.first(), rows.last()
+    if last - first + 1 != rows.len():
+        return None  # not one run of rows: copy it (a Parquet batch always is one)
+    return RowsInPlace(opened.path, opened.positions, first, last)

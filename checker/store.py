@@ -13,13 +13,15 @@ A run's store is a database file in a temporary folder of its own (under TMPDIR)
 DuckDB's memory_limit set and temp_directory inside that folder: beyond the limit DuckDB
 spills its hash tables and sorts to disk instead of growing. There the typed batches are
 written as Parquet files (batch_files.py: polars writes them on every core, where DuckDB
-compressed its own tables on one) and a table is a view over its files; the rejected
-rows are a small table the view leaves out. The folder goes when the store is closed,
+compressed its own tables on one), or, where checking changed nothing, read in place from
+the Parquet extract; a table is a view over those parts, and the rejected rows are a
+small table the view leaves out. The folder goes when the store is closed,
 whatever happened. Tests and small extracts use the same store, so they go through the
 same mechanism as a 100M-loan run.
 
-Names of tables and columns come from schemas/*.yaml, never from data, and are quoted;
-every value from the data reaches SQL as Arrow or as a bound parameter.
+Names of tables and columns come from schemas/*.yaml, never from data, and are quoted
+(an extract's own columns are taken by position); every value from the data reaches SQL
+as Arrow or as a bound parameter.
 """
 
 import os
@@ -30,9 +32,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from checker.batch_files import BatchFiles
+from checker.batch_files import BatchFiles, RowsInPlace
 from checker.readers import ROW
-from checker.schemas import TableSpec
+from checker.schemas import TableSpec, quoted
 
 # DuckDB's default memory_limit is 80% of RAM, and it takes it: at 10M loans its hash
 # tables grow to several GB. A sixteenth of RAM, at most 1.4 GiB, keeps a 10M-loan run
@@ -42,23 +44,10 @@ from checker.schemas import TableSpec
 _DEFAULT_FRACTION = 16
 _DEFAULT_CAP_BYTES = 1400 * 1024**2
 _FLOOR_BYTES = 256 * 1024**2
-_DUCKDB_TYPES = {
-    "string": "VARCHAR",
-    "enum": "VARCHAR",
-    "float": "DOUBLE",
-    "int": "BIGINT",
-    "date": "DATE",
-    "bool": "BOOLEAN",
-}
 # Internal tables (the keys as written) live in their own schema, out of the rules' sight.
 WRITTEN_KEYS_SCHEMA = "written_keys"
 REJECTED_SCHEMA = "rejected_rows"
 _BATCH_VIEW = "_loancheck_batch"
-
-
-def quoted(name: str) -> str:
-    """An identifier from our own schemas, quoted for SQL."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def default_memory_limit() -> str:
@@ -117,17 +106,27 @@ class Store:
     def create_table(self, spec: TableSpec) -> None:
         """An empty table with source_row and the spec's columns (an absent optional table
         stays so); and, for a keyed table, the side table of keys as written."""
-        columns = ", ".join(f"{quoted(c.name)} {_DUCKDB_TYPES[c.type]}" for c in spec.columns)
+        columns = ", ".join(f"{quoted(c.name)} {c.sql_type}" for c in spec.columns)
         self.run(f"CREATE TABLE {quoted(spec.name)} ({ROW} BIGINT, {columns})")
         if spec.unique:
             keys = ", ".join(f"{quoted(k)} VARCHAR" for k in spec.unique)
             self.run(f"CREATE TABLE {written_keys(spec)} ({ROW} BIGINT, {keys})")
 
-    def append(self, spec: TableSpec, typed: pl.DataFrame, keys_as_written: pl.DataFrame) -> None:
-        """Add a batch of typed rows (and the keys of those whose written key differs)."""
+    def append(
+        self,
+        spec: TableSpec,
+        typed: pl.DataFrame,
+        keys_as_written: pl.DataFrame,
+        in_place: RowsInPlace | None = None,
+    ) -> None:
+        """Add a batch of typed rows (and the keys of those whose written key differs).
+        `in_place`: the same rows as the extract holds them, read there, not copied."""
         if spec.name not in self._files:
             self._files[spec.name] = BatchFiles(self.folder / "batches", spec)
-        self._files[spec.name].write(typed)
+        if in_place is None:
+            self._files[spec.name].write(typed)
+        else:
+            self._files[spec.name].keep(in_place)
         if spec.unique and keys_as_written.height:
             self._insert(written_keys(spec), keys_as_written)
 

@@ -43,6 +43,7 @@ class RowChecks:
     rejections: pl.DataFrame  # broken records, cells of the wrong type, failed value checks
     type_cells: pl.DataFrame  # row, column of the cells of the wrong type
     blank_rows: int  # rows with no cell filled: no data, set aside and counted
+    untouched: bool  # the typed rows are the file's own, unchanged (parse.py)
 
 
 @dataclass
@@ -85,7 +86,7 @@ def check_rows(
         type_cells, on=["row", "column"], how="anti"
     )
     rejections = pl.concat([_broken_rows(raw), type_rejections, value_rejections])
-    return RowChecks(typed, rejections, type_cells, parsed.blank_rows)
+    return RowChecks(typed, rejections, type_cells, parsed.blank_rows, parsed.untouched)
 
 
 def check_table(raw: RawTable, common: CommonSpellings, amount_unit: str = "yuan") -> CheckedTable:

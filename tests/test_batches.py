@@ -1,12 +1,16 @@
 """A Parquet table checked in batches gives what it gives checked whole: duplicate keys
-are found across batch boundaries, and every row is either clean or rejected once."""
+are found across batch boundaries, and every row is either clean or rejected once.
+Batches that checking leaves unchanged are read in place from the extract; the others
+are copied; either way the rows and rejections are the same."""
 
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from checker.load import open_table
+import checker.pipeline
+from checker.load import ROW, open_table, read_table
+from checker.parse import parse_table
 from checker.schemas import load_schemas
 from checker.staging import stage_table
 from checker.store import Store
@@ -30,18 +34,33 @@ EXPECTED = [
 
 
 def _parquet(tmp_path: Path) -> Path:
+    tmp_path.mkdir(exist_ok=True)
     write_extract(tmp_path, {"loans": ROWS})
     path = tmp_path / "loans.parquet"
     pl.read_csv(tmp_path / "loans.csv", infer_schema_length=0).write_parquet(path)
     return path
 
 
-def _staged(path: Path, batch_rows: int):
+def _typed_parquet(folder: Path, rows: list[dict], name: str = "loans.parquet") -> Path:
+    """The rows as a regulator's Parquet holds them: every column in its type already."""
+    folder.mkdir(exist_ok=True)
+    write_extract(folder, {"loans": rows})
+    schemas = load_schemas()
+    typed = parse_table(read_table(schemas["loans"], folder / "loans.csv"), schemas.common).typed
+    path = folder / name
+    typed.drop(ROW).write_parquet(path)
+    return path
+
+
+def _staged(path: Path, batch_rows: int, copies: list | None = None):
+    """Stage loans from `path`; `copies` receives the batch files written."""
     schemas = load_schemas()
     spec = schemas["loans"]
     with Store() as store:  # the file store, as a real run uses
         store.create_table(spec)
         staged = stage_table(store, open_table(spec, path, batch_rows=batch_rows), schemas.common)
+        if copies is not None:
+            copies.extend(sorted((store.folder / "batches" / "loans").glob("0*.parquet")))
         return staged, store.frame("loans")
 
 
@@ -56,3 +75,85 @@ def test_batches_give_the_same_rejections_and_clean_rows_as_one_read(tmp_path, b
     assert batched_clean.get_column("loan_id").to_list() == ["L1", "L4"]
     assert batched_clean.equals(whole_clean)
     assert (batched.rows, batched.rows_checked, batched.rows_rejected) == (6, 2, 4)
+
+
+@pytest.mark.parametrize("batch_rows", [1, 2, 4, 1_000])
+def test_a_typed_parquet_is_read_in_place_with_the_same_results(tmp_path, batch_rows):
+    text, _ = _staged(_parquet(tmp_path / "text"), batch_rows=1_000)
+    copies = []
+    typed, clean = _staged(
+        _typed_parquet(tmp_path / "typed", ROWS), batch_rows=batch_rows, copies=copies
+    )
+
+    assert copies == []  # nothing needed reading: no batch was copied
+    assert typed.rejections.select("row", "column", "check").rows() == EXPECTED
+    assert typed.rejections.equals(text.rejections.with_columns(file=pl.lit("loans.parquet")))
+    assert clean.get_column(ROW).to_list() == [1, 4]
+    assert clean.get_column("loan_id").to_list() == ["L1", "L4"]
+
+
+def test_only_the_batches_reading_changed_are_copied(tmp_path):
+    # Rows 3 and 4 form the middle batch of two; 次级 is read as substandard, so that
+    # batch is copied and the two around it are read in place.
+    path = _typed_parquet(tmp_path, ROWS)
+    fourth = pl.int_range(pl.len()) == 3
+    written = pl.when(fourth).then(pl.lit("次级")).otherwise(pl.col("classification"))
+    pl.read_parquet(path).with_columns(classification=written).write_parquet(path)
+    copies = []
+    staged, clean = _staged(path, batch_rows=2, copies=copies)
+
+    assert len(copies) == 1
+    assert staged.rejections.select("row", "column", "check").rows() == EXPECTED
+    assert clean.select(ROW, "loan_id", "classification").rows() == [
+        (1, "L1", "normal"),
+        (4, "L4", "substandard"),
+    ]
+
+
+def test_an_extract_path_with_quotes_and_glob_characters_is_read_in_place(tmp_path):
+    folder = tmp_path / "bank's [1] *"
+    copies = []
+    staged, clean = _staged(_typed_parquet(folder, ROWS), batch_rows=2, copies=copies)
+
+    assert copies == []
+    assert staged.rejections.select("row", "column", "check").rows() == EXPECTED
+    assert clean.get_column("loan_id").to_list() == ["L1", "L4"]
+
+
+def test_a_file_with_a_column_named_file_row_number_is_copied(tmp_path):
+    # DuckDB names its row numbers file_row_number and refuses a file with such a column.
+    path = _typed_parquet(tmp_path, ROWS)
+    pl.read_parquet(path).with_columns(FILE_ROW_NUMBER=pl.lit("x")).write_parquet(path)
+    copies = []
+    staged, clean = _staged(path, batch_rows=2, copies=copies)
+
+    assert len(copies) == 3
+    assert staged.raw.ignored_columns == ["FILE_ROW_NUMBER"]
+    assert staged.rejections.select("row", "column", "check").rows() == EXPECTED
+    assert clean.get_column("loan_id").to_list() == ["L1", "L4"]
+
+
+def test_an_extract_rewritten_during_the_run_stops_it_with_nothing_written(
+    tmp_path, run_cli, monkeypatch
+):
+    """The rules read rows in place after they were checked: a file replaced meanwhile
+    would give them rows nobody checked, so the run stops (exit 2) and writes nothing."""
+    path = _typed_parquet(tmp_path / "extract", ROWS[:1])
+    (path.parent / "loans.csv").unlink()  # the text it was made from
+
+    def rewrite_before_rules(point: str) -> None:
+        if point == "before-rules":
+            tampered = pl.read_parquet(path).with_columns(balance=pl.lit(-1.0))
+            tampered.write_parquet(path.with_suffix(".new"))
+            path.with_suffix(".new").replace(path)
+
+    monkeypatch.setattr(checker.pipeline, "pause_point", rewrite_before_rules)
+    out = tmp_path / "out"
+    code, _, stderr = run_cli("check", path.parent, "--out", out, "--lang", "en", "--no-history")
+
+    assert code == 2
+    assert stderr.strip().splitlines() == [
+        "loancheck: loans.parquet: was changed or replaced while it was being checked; nothing was "
+        "written: run again once the file is complete"
+    ]
+    assert not out.exists()

@@ -7,7 +7,7 @@ kept out of the checks and reported as ignored; two columns that mean the same t
 are an error naming both.
 
 `open_table` matches a file's headers and hashes it without keeping its rows; its
-`batches()` then give the rows a batch at a time (Parquet) or whole (CSV, XLSX), each
+`batches()` then give the rows a batch at a time (Parquet, CSV) or whole (XLSX), each
 batch a RawTable with its own row numbers. `read_table` reads a table whole.
 """
 
@@ -18,8 +18,10 @@ from pathlib import Path
 
 import polars as pl
 
+from checker.csv_files import csv_batches, csv_by_record, open_csv
 from checker.errors import InputError
 from checker.readers import (
+    CSV_SUFFIXES,
     ROW,
     SUFFIXES,
     ReadOptions,
@@ -78,7 +80,7 @@ class OpenedTable:
     headers: dict[str, str]  # canonical name -> the header as the file wrote it
     ignored_columns: list[str]
     header_width: int
-    rows_expected: int  # for progress: the rows the file holds (CSV: records read)
+    rows_expected: int | None  # for progress: the rows the file holds (CSV: not known)
     frames: Callable[[], Iterator[TextFrame]]  # the file's rows as text, batch by batch
     # Parquet: canonical column -> its position in the file (from 1), so that rows
     # checking leaves unchanged can be read in place (batch_files.py); None otherwise.
@@ -86,6 +88,10 @@ class OpenedTable:
     # size, modification time and inode when opened: the rules may read a Parquet file
     # long after it was checked (in place), so the run makes sure it is still that file.
     stamp: tuple[int, int, int] | None = None
+    # CSV: the whole file read record by record, when polars stopped at a broken record
+    # after batches were handed out (csv_files.py); and what to tidy once it is read.
+    frames_by_record: Callable[[], Iterator[TextFrame]] | None = None
+    close: Callable[[], None] = lambda: None
 
     def changed_since_opened(self) -> bool:
         return _stamp(self.path) != self.stamp
@@ -94,11 +100,13 @@ class OpenedTable:
     def file(self) -> str:
         return self.path.name
 
-    def batches(self) -> Iterator[RawTable]:
+    def batches(self, by_record: bool = False) -> Iterator[RawTable]:
         """Each batch: source_row plus the known columns under canonical names, as text.
-        A table is read once: a CSV or XLSX file's rows are handed over, not kept."""
+        An XLSX file's rows are handed over, not kept. May raise ReadByRecord (CSV): then
+        read again with by_record=True."""
         renames = {header: name for name, header in self.headers.items()}
-        for text in self.frames():
+        frames = self.frames_by_record if by_record and self.frames_by_record else self.frames
+        for text in frames():
             frame = text.frame.select(ROW, *renames).rename(renames)
             yield RawTable(
                 self.spec,
@@ -118,8 +126,10 @@ def open_table(
     options: ReadOptions | None = None,
     batch_rows: int = BATCH_ROWS,
 ) -> OpenedTable:
-    """Parquet: read the footer now, the rows batch by batch later. CSV and XLSX: read now
-    (a bad file stops the run before any table is checked) and hand over as one batch."""
+    """Parquet and CSV: read the footer or header now, the rows batch by batch later. XLSX:
+    read now and hand over as one batch. A file that cannot be opened stops the run before
+    any table is checked; a CSV record broken beyond repair (a quote left open) stops it
+    when that record is reached."""
     stamp = _stamp(path)  # before the first read: a change while it is read shows too
     if path.suffix.lower() == ".parquet":
         footer = open_parquet(path)
@@ -137,7 +147,24 @@ def open_table(
             _positions(headers, footer.columns),
             stamp,
         )
-    held = [read_text(path, options or ReadOptions())]
+    options = options or ReadOptions()
+    if path.suffix.lower() in CSV_SUFFIXES:
+        source = open_csv(path, options.encoding)
+        headers = _match_headers(spec, path, source.columns)
+        return OpenedTable(
+            spec,
+            path,
+            _sha256(path),
+            headers,
+            [h for h in source.columns if h not in headers.values()],
+            len(source.columns),
+            None,
+            lambda: csv_batches(source, batch_rows),
+            stamp=stamp,
+            frames_by_record=lambda: iter([csv_by_record(source)]),
+            close=source.close,
+        )
+    held = [read_text(path, options)]
     text = held[0]
     file_headers = [c for c in text.frame.columns if c != ROW]
     headers = _match_headers(spec, path, file_headers)

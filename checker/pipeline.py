@@ -100,14 +100,17 @@ def load_and_validate(
     for name, path in files.items():
         progress.stage(f"read {path.name}")
         opened[name] = open_table(schemas[name], path, options)
-        progress.advance(opened[name].rows_expected)
+        progress.advance(opened[name].rows_expected or 0)
     for spec in schemas:
         store.create_table(spec)
     staged = {}
     for name in ["loans", *(name for name in opened if name != "loans")]:
         table = opened[name]
         progress.stage(f"validate {table.file}", table.rows_expected)
-        staged[name] = stage_table(store, table, schemas.common, amount_unit, progress)
+        try:
+            staged[name] = stage_table(store, table, schemas.common, amount_unit, progress)
+        finally:
+            table.close()  # a transcoded CSV's UTF-8 copy, no longer needed
     rejections = pl.concat([t.rejections for t in staged.values()]).cast(REJECTION_SCHEMA)
     by_file = {table.file: table for table in opened.values()}
     explained = explain(rejections, by_file, schemas, lang)

@@ -8,18 +8,22 @@ memory holds one batch whatever the table's size. Then the table-wide checks run
 DuckDB (table_checks.py) and set the rejected rows aside, which leaves the clean table.
 """
 
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
 from checker.batch_files import RowsInPlace
+from checker.csv_files import ReadByRecord
 from checker.load import ROW, OpenedTable, RawTable
 from checker.progress import NO_PROGRESS, Progress
 from checker.schemas import CommonSpellings
 from checker.store import Store
 from checker.table_checks import check_whole_table, keys_as_written
-from checker.validate import check_rows, row_schema
+from checker.validate import RowChecks, check_rows, row_schema
+
+CHECKERS = 2  # batches checked at once
 
 
 @dataclass
@@ -45,34 +49,85 @@ def stage_table(
     """Fill the store's table (created empty beforehand) with the clean rows of this file."""
     spec = opened.spec
     schema = row_schema(spec)  # built once: pandera schemas are not cheap to build
-    rejections, type_cells = [], []
-    rows_read = blank_rows = 0
-    # DuckDB appends a batch on a thread of its own while polars and pandera check the
-    # next one: both release the GIL, so on two cores the append mostly costs no time.
-    # At most one append is pending, so memory holds two batches, never more.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="append") as appender:
-        pending: Future | None = None
-        for batch in opened.batches():
-            checked = check_rows(batch, common, amount_unit, schema)
-            # Untouched rows' keys are as written: no key cell had spaces to strip.
-            keys = pl.DataFrame() if checked.untouched else keys_as_written(batch)
-            in_place = _in_place(opened, batch) if checked.untouched else None
-            if pending is not None:
-                pending.result()
-            pending = appender.submit(store.append, spec, checked.typed, keys, in_place)
-            rejections.append(checked.rejections)
-            type_cells.append(checked.type_cells)
-            rows_read += batch.rows
-            blank_rows += checked.blank_rows
-            progress.advance(batch.rows)
-            # Let this batch's text go before the next batch is read (its typed rows go
-            # when appended), or two batches' text would be held at once.
-            del batch, checked, keys
-        if pending is not None:
-            pending.result()
+    try:
+        filled = _fill(store, opened, opened.batches(), common, amount_unit, schema, progress)
+    except ReadByRecord:
+        # polars stopped at a broken CSV record after earlier batches were stored: start
+        # the table again, reading the file record by record (csv_files.py).
+        store.forget(spec)
+        progress.stage(f"validate {opened.file}")
+        batches = opened.batches(by_record=True)
+        filled = _fill(store, opened, batches, common, amount_unit, schema, progress)
     store.seal(spec)
-    rejected = check_whole_table(store, spec, opened.file, rejections, pl.concat(type_cells))
-    return StagedTable(opened, rows_read - blank_rows, store.count(spec), rejected, blank_rows)
+    type_cells = pl.concat(filled.type_cells)
+    rejected = check_whole_table(store, spec, opened.file, filled.rejections, type_cells)
+    rows = filled.rows_read - filled.blank_rows
+    return StagedTable(opened, rows, store.count(spec), rejected, filled.blank_rows)
+
+
+@dataclass
+class _Filled:
+    rejections: list[pl.DataFrame] = field(default_factory=list)
+    type_cells: list[pl.DataFrame] = field(default_factory=list)
+    rows_read: int = 0
+    blank_rows: int = 0
+
+
+def _fill(store, opened, batches, common, amount_unit, schema, progress) -> _Filled:
+    """Check each batch and add it to the store.
+
+    Two batches are checked at once: much of parsing is polars work on one column at a
+    time, on one core, so a second batch keeps the other core busy. Their rows go to the
+    store in order, on a thread of its own (a copied batch's file is written there while
+    the next batches are checked). Memory holds at most two batches being checked and one
+    being stored."""
+    filled = _Filled()
+    with (
+        ThreadPoolExecutor(max_workers=CHECKERS, thread_name_prefix="check") as checkers,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="store") as storer,
+    ):
+        checking: deque[Future[_Checked]] = deque()
+        storing: Future | None = None
+
+        def store_next() -> None:
+            nonlocal storing
+            checked = checking.popleft().result()
+            if storing is not None:
+                storing.result()
+            storing = storer.submit(store.append, opened.spec, *checked.for_store)
+            filled.rejections.append(checked.rows.rejections)
+            filled.type_cells.append(checked.rows.type_cells)
+            filled.rows_read += checked.rows_read
+            filled.blank_rows += checked.rows.blank_rows
+            progress.advance(checked.rows_read)
+
+        for batch in batches:
+            checking.append(
+                checkers.submit(_check_batch, opened, batch, common, amount_unit, schema)
+            )
+            del batch  # the check holds it, and lets it go when done
+            if len(checking) == CHECKERS:
+                store_next()
+        while checking:
+            store_next()
+        if storing is not None:
+            storing.result()
+    return filled
+
+
+@dataclass
+class _Checked:
+    rows: RowChecks
+    rows_read: int
+    for_store: tuple  # what Store.append takes after the spec: typed, keys, in_place
+
+
+def _check_batch(opened, batch, common, amount_unit, schema) -> _Checked:
+    checked = check_rows(batch, common, amount_unit, schema)
+    # Untouched rows' keys are as written: no key cell had spaces to strip.
+    keys = pl.DataFrame() if checked.untouched else keys_as_written(batch)
+    in_place = _in_place(opened, batch) if checked.untouched else None
+    return _Checked(checked, batch.rows, (checked.typed, keys, in_place))
 
 
 def _in_place(opened: OpenedTable, batch: RawTable) -> RowsInPlace | None:

@@ -130,6 +130,14 @@ class Store:
         if spec.unique and keys_as_written.height:
             self._insert(written_keys(spec), keys_as_written)
 
+    def forget(self, spec: TableSpec) -> None:
+        """Drop every batch added to this table (before it is sealed), to add them again."""
+        files = self._files.pop(spec.name, None)
+        if files is not None:
+            shutil.rmtree(files.folder, ignore_errors=True)
+        if spec.unique:
+            self.run(f"DELETE FROM {written_keys(spec)}")
+
     def _insert(self, table: str, frame: pl.DataFrame) -> None:
         # Arrow string views share polars' buffers: the batch is not copied to be read.
         self.connection.register(_BATCH_VIEW, frame.to_arrow(compat_level=pl.CompatLevel.newest()))

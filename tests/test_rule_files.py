@@ -1,5 +1,6 @@
 """Every rule file is complete, loads, and cites its clause verbatim."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,24 @@ def test_citation_without_quote_is_refused(tmp_path):
     path = _rule_file(tmp_path, lambda raw: raw["source"].pop("quote"))
     with pytest.raises(RuleDefinitionError, match="citation without 'quote'"):
         load_rule(path)
+
+
+@pytest.mark.parametrize("column", ["borrower_type", "enterprise_size", "ownership"])
+def test_borrower_lines_gives_every_listed_value_a_bit_of_its_own(column):
+    """borrower_lines tells "more than one value" from one bit per listed value
+    (rules/definitions.yaml); a value added to schemas/loans.yaml without a bit would stop
+    every run, so the two lists must agree."""
+    from checker.rules import load_definitions
+    from checker.schemas import load_schemas
+
+    [sql] = [s for s in load_definitions().facts_sql if "CREATE TABLE borrower_lines" in s]
+    sql = " ".join(sql.split())
+    opening = (
+        "CASE coalesce(enterprise_size" if column == "enterprise_size" else f"CASE WHEN {column}"
+    )
+    case = sql[sql.index(opening) :]
+    case = case[: case.index(" END")]
+    named = set(re.findall(r"'([a-z_]+)'", case)) - {""}
+    assert named == set(load_schemas()["loans"].column(column).values)
+    bits = [int(b) for b in re.findall(r"THEN (\d+)", case) if int(b)]
+    assert len(bits) == len(set(bits)) and all(b & (b - 1) == 0 for b in bits)

@@ -42,9 +42,9 @@ __all__ = [
     "read_table",
 ]
 
-# Rows per Parquet batch: the text and typed copies of a batch are what polars holds (two
-# batches at most: one being appended to DuckDB while the next is checked); fewer rows
-# per batch cost more per-batch overhead (pandera, DuckDB appends) for little less memory.
+# Rows per Parquet or CSV batch: the text and typed copies of a batch are what polars
+# holds (three batches at most: two being checked, one being stored; staging.py); fewer
+# rows per batch cost more per-batch overhead (pandera's passes) for little less memory.
 BATCH_ROWS = 500_000
 
 

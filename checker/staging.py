@@ -1,11 +1,11 @@
 """Check one table batch by batch on its way into the run's store (store.py).
 
-Each batch (Parquet: BATCH_ROWS rows; CSV and XLSX: the whole file) is typed and given
+Each batch (Parquet and CSV: BATCH_ROWS rows; XLSX: the whole file) is typed and given
 the row checks (validate.py); its typed rows, rejected ones included, go to the store:
 copied as a file, or, when checking changed nothing in a Parquet batch, read in place
-from the extract (batch_files.py). Its text is let go before the next batch is read, so
-memory holds one batch whatever the table's size. Then the table-wide checks run in
-DuckDB (table_checks.py) and set the rejected rows aside, which leaves the clean table.
+from the extract (batch_files.py). Its text is let go once it is checked, so memory
+holds a few batches whatever the table's size. Then the table-wide checks run in DuckDB
+(table_checks.py) and set the rejected rows aside, which leaves the clean table.
 """
 
 from collections import deque

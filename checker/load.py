@@ -135,32 +135,28 @@ def open_table(
         footer = open_parquet(path)
         headers = _match_headers(spec, path, footer.columns)
         columns = list(headers.values())
-        return OpenedTable(
+        return _opened(
             spec,
             path,
-            _sha256(path),
+            stamp,
+            footer.columns,
             headers,
-            [h for h in footer.columns if h not in headers.values()],
-            len(footer.columns),
             footer.rows,
             lambda: parquet_batches(path, footer, columns, batch_rows),
-            _positions(headers, footer.columns),
-            stamp,
+            positions=_positions(headers, footer.columns),
         )
     options = options or ReadOptions()
     if path.suffix.lower() in CSV_SUFFIXES:
         source = open_csv(path, options.encoding)
         headers = _match_headers(spec, path, source.columns)
-        return OpenedTable(
+        return _opened(
             spec,
             path,
-            _sha256(path),
+            stamp,
+            source.columns,
             headers,
-            [h for h in source.columns if h not in headers.values()],
-            len(source.columns),
             None,
             lambda: csv_batches(source, batch_rows),
-            stamp=stamp,
             frames_by_record=lambda: iter([csv_by_record(source)]),
             close=source.close,
         )
@@ -172,16 +168,24 @@ def open_table(
     def whole() -> Iterator[TextFrame]:
         yield held.pop()  # handed over, not kept: its cells go when the batch is checked
 
+    rows = text.frame.height + len(text.broken_rows)
+    return _opened(spec, path, stamp, file_headers, headers, rows, whole)
+
+
+def _opened(spec, path, stamp, file_headers, headers, rows_expected, frames, **more):
+    """An OpenedTable for a file whose headers are matched: its hash taken, the columns
+    no spec names listed as ignored."""
     return OpenedTable(
         spec,
         path,
         _sha256(path),
         headers,
         [h for h in file_headers if h not in headers.values()],
-        text.header_width,
-        text.frame.height + len(text.broken_rows),
-        whole,
+        len(file_headers),
+        rows_expected,
+        frames,
         stamp=stamp,
+        **more,
     )
 
 

@@ -98,7 +98,9 @@ def _fill(store, opened, batches, common, amount_unit, schema, progress) -> _Fil
             checked = checking.popleft().result()
             if storing is not None:
                 storing.result()
-            storing = storer.submit(store.append, opened.spec, *checked.for_store)
+            storing = storer.submit(
+                store.append, opened.spec, checked.rows.typed, checked.keys, checked.in_place
+            )
             filled.rejections.append(checked.rows.rejections)
             filled.type_cells.append(checked.rows.type_cells)
             filled.rows_read += checked.rows_read
@@ -123,7 +125,8 @@ def _fill(store, opened, batches, common, amount_unit, schema, progress) -> _Fil
 class _Checked:
     rows: RowChecks
     rows_read: int
-    for_store: tuple  # what Store.append takes after the spec: typed, keys, in_place
+    keys: pl.DataFrame  # the keys as written, where they differ from the typed ones
+    in_place: RowsInPlace | None  # where the extract holds these rows unchanged
 
 
 def _check_batch(opened, batch, common, amount_unit, schema) -> _Checked:
@@ -131,7 +134,7 @@ def _check_batch(opened, batch, common, amount_unit, schema) -> _Checked:
     # Untouched rows' keys are as written: no key cell had spaces to strip.
     keys = pl.DataFrame() if checked.untouched else keys_as_written(batch)
     in_place = _in_place(opened, batch) if checked.untouched else None
-    return _Checked(checked, batch.rows, (checked.typed, keys, in_place))
+    return _Checked(checked, batch.rows, keys, in_place)
 
 
 def _in_place(opened: OpenedTable, batch: RawTable) -> RowsInPlace | None:

@@ -206,12 +206,12 @@ class RuleEngine:
         """
         if not rule.exceptions_sql:
             return {}
-        # A trailing comment or semicolon must not swallow the closing parenthesis.
-        query = rule.exceptions_sql.rstrip().rstrip(";")
+        query = _one_statement(rule.exceptions_sql)
         bindings = self._bindings(query, values)
         if not flagged:
             self.connection.sql(query, params=bindings)
             return {}
+        # The closing parenthesis on a line of its own: the query may end in a comment.
         filtered = f"""
             SELECT * FROM (
                 {query}
@@ -247,6 +247,17 @@ class RuleEngine:
         if unknown:
             raise duckdb.BinderException(f"unknown parameter ${sorted(unknown)[0]}")
         return {name: available[name] for name in wanted}
+
+
+def _one_statement(sql: str) -> str:
+    """The statement without the semicolon that may end it, so that it can be a subquery.
+    DuckDB's tokenizer tells a final semicolon from one inside a string or a comment."""
+    tokens = [(at, kind) for at, kind in duckdb.tokenize(sql) if kind != duckdb.token_type.comment]
+    if tokens:
+        at, kind = tokens[-1]
+        if kind == duckdb.token_type.operator and sql[at] == ";":
+            return sql[:at]
+    return sql
 
 
 def _plain_parameters(parameters: dict) -> dict:

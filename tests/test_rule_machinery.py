@@ -274,6 +274,33 @@ def test_exception_rows_are_queried_only_when_a_finding_is_flagged(tmp_path):
     assert finding.status == "error" and "read" in finding.message
 
 
+def test_exception_rows_are_read_only_for_the_flagged_institutions(tmp_path):
+    # B1 breaches (a loan of 600 > 500), B2 passes. Reading any B2 row for the exceptions
+    # would fail the rule with error('B2 read'): the query is filtered to B1 before its
+    # rows are read. The trailing comment and semicolon must not break the filtering.
+    rule = load_rule(
+        rule_with(
+            tmp_path,
+            exceptions_sql=(
+                "SELECT institution_id, loan_id, balance,\n"
+                "  CASE WHEN institution_id = 'B2' THEN error('B2 read') END AS boom\n"
+                "FROM loans WHERE balance > $max_balance\n"
+                "ORDER BY loan_id;  -- the loans above the limit\n"
+            ),
+        )
+    )
+    rows = [
+        {"institution_id": "B1", "loan_id": "L1", "balance": 600, "as_of_date": "2025-09-30"},
+        {"institution_id": "B1", "loan_id": "L2", "balance": 400, "as_of_date": "2025-09-30"},
+        {"institution_id": "B2", "loan_id": "L3", "balance": 500, "as_of_date": "2025-09-30"},
+    ]
+    result = run_rule(tmp_path, rule, {"loans": rows})
+    statuses = {f.institution_id: (f.status, f.exceptions) for f in result.findings}
+    assert statuses == {"B1": ("breach", 1), "B2": ("pass", 0)}
+    assert list(result.exceptions) == ["B1"]
+    assert result.exceptions["B1"].get_column("loan_id").to_list() == ["L1"]
+
+
 def test_exception_query_that_does_not_bind_fails_the_rule_even_when_all_pass(tmp_path):
     rule = load_rule(
         rule_with(tmp_path, exceptions_sql="SELECT institution_id, no_such_column FROM loans")

@@ -212,6 +212,7 @@ class RuleEngine:
             self.connection.sql(query, params=bindings)
             return {}
         # The closing parenthesis on a line of its own: the query may end in a comment.
+        # The filter goes below the query's ORDER BY, which still orders what is left.
         filtered = f"""
             SELECT * FROM (
                 {query}
